@@ -26,12 +26,26 @@ struct Recovery {
 #[serde(rename_all = "camelCase")]
 pub struct Engine {
     settings: Settings,
+    #[serde(with = "pairs")]
     tabs: BTreeMap<TabId, Recovery>,
 }
 
 impl Engine {
     pub fn new(settings: Settings, _seed: u64) -> Self {
         Engine { settings, tabs: BTreeMap::new() }
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// What the popup shows for a tab.
+    pub fn tab_view(&self, tab_id: TabId, _now_ms: f64) -> serde_json::Value {
+        match self.tabs.get(&tab_id) {
+            Some(r) => serde_json::json!({"state": "recovering", "url": r.url, "attempt": r.attempts, "maxAttempts": self.settings.max_attempts}),
+            None => serde_json::json!({"state": "healthy"}),
+        }
     }
 
     pub fn handle(&mut self, event: Event, now_ms: f64) -> Vec<Action> {
@@ -65,6 +79,7 @@ impl Engine {
                     }
                 }
             }
+            Event::SettingsChanged { settings } => self.settings = settings,
             Event::TabClosed { tab_id } => {
                 self.tabs.remove(&tab_id);
             }
@@ -73,5 +88,19 @@ impl Engine {
         let next = self.tabs.values().map(|r| r.due_ms).filter(|d| d.is_finite()).fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.min(d))));
         out.push(Action::ScheduleWakeUp { at_ms: next });
         out
+    }
+}
+
+/// Integer-keyed maps travel as `[[key, value], ...]`: JSON objects only have string keys.
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize + Ord, V: Serialize, S: Serializer>(map: &BTreeMap<K, V>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<K, V>, D::Error> {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
     }
 }

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# Bounceback's build, as a recipe.
+#
+#   ./build.sh          check and install what the build needs, build dist/chromium, dist/firefox
+#                       and their packages
+#   ./build.sh test     build, then run every test layer (cargo, wasm-bindgen-test in a headless
+#                       browser, web-ext lint, end to end in headless Chromium and Firefox)
+#   ./build.sh bench    build, then measure sizes and costs (see README, "Performance")
+#   ./build.sh demo     build, then open a browser with the extension on a local failing site
+#
+# Environment: CHROMIUM_BIN, CHROMEDRIVER, FIREFOX_BIN, GECKODRIVER override where the browsers
+# and drivers are; CI=true turns every "missing browser" into a failure, never a skip.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+DIST="$ROOT/dist"
+PKG="$ROOT/target/wasm-pkg"
+WASM_TARGET=wasm32-unknown-unknown
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+need() { # need TOOL "how to get it"
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is missing. $2"
+}
+
+# The wasm-bindgen version the crate is locked to; the CLI must match it exactly.
+locked_wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+check_build_tools() {
+  say "Checking build tools"
+  need cargo "Install Rust from https://rustup.rs (rustup, cargo, rustc)."
+  need node "Install Node.js 20 or newer (Debian: apt-get install nodejs npm)."
+  need npm "Install npm (Debian: apt-get install npm)."
+  if command -v rustup >/dev/null 2>&1; then
+    rustup target list --installed | grep -qx "$WASM_TARGET" || rustup target add "$WASM_TARGET"
+  else
+    rustc --print target-list | grep -qx "$WASM_TARGET" || die "no $WASM_TARGET target: install it with rustup"
+  fi
+  local want have
+  want="$(locked_wasm_bindgen_version)"
+  [ -n "$want" ] || die "cannot find wasm-bindgen in Cargo.lock"
+  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ "$have" != "$want" ]; then
+    say "Installing wasm-bindgen-cli $want (found: ${have:-none}); this takes a few minutes"
+    # No --locked: the CLI's own lockfile pins a crate version some registries do not serve.
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "Installing Node tooling (npm ci)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+build_wasm() {
+  say "Building the Rust core for $WASM_TARGET (release, --locked)"
+  cargo build --locked --release --target "$WASM_TARGET" --lib
+  rm -rf "$PKG" && mkdir -p "$PKG"
+  wasm-bindgen --target web --no-typescript --out-dir "$PKG" \
+    "target/$WASM_TARGET/release/bounceback.wasm"
+  say "Optimising the wasm (binaryen from npm; Debian's wasm-opt 108 corrupts this output)"
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$PKG/bounceback_bg.wasm" -o "$PKG/bounceback_bg.opt.wasm"
+  mv "$PKG/bounceback_bg.opt.wasm" "$PKG/bounceback_bg.wasm"
+  verify_wasm
+}
+
+# Load the optimised module in Node and drive it once, so a broken optimiser fails the build
+# instead of shipping an extension that silently does nothing.
+verify_wasm() {
+  say "Loading the optimised wasm once in Node"
+  node --input-type=module - "$PKG" <<'EOF'
+import { readFileSync } from 'node:fs';
+const dir = process.argv[2];
+const { initSync, Core } = await import(`${dir}/bounceback.js`);
+initSync({ module: readFileSync(`${dir}/bounceback_bg.wasm`) });
+const core = new Core({}, 42);
+const actions = core.handle({ type: 'navigationCompleted', tabId: 1, url: 'https://example.com/',
+  method: 'GET', status: 502, headers: [['server', 'nginx']] }, 1_000_000);
+if (!Array.isArray(actions) || !actions.some((a) => a.type === 'scheduleWakeUp' && a.atMs > 1_000_000)) {
+  throw new Error(`the optimised core answered a 502 with ${JSON.stringify(actions)}`);
+}
+Core.restore(core.snapshot());
+let refused = false;
+try { core.handle({ type: 'noSuchEvent' }, 0); } catch { refused = true; }
+if (!refused) throw new Error('the optimised core accepted a malformed event');
+EOF
+}
+
+# Writes dist/<browser>/manifest.json from the root manifest.json: each browser gets only the
+# keys it understands, so neither warns about the other's.
+derive_manifest() { # derive_manifest BROWSER OUT
+  node --input-type=module - "$ROOT/manifest.json" "$1" "$2" <<'EOF'
+import { readFileSync, writeFileSync } from 'node:fs';
+const [src, browser, out] = process.argv.slice(2);
+const m = JSON.parse(readFileSync(src, 'utf8'));
+const { service_worker, scripts, type } = m.background;
+if (browser === 'chromium') {
+  m.background = { service_worker, type };
+  delete m.browser_specific_settings;
+} else {
+  m.background = { scripts, type };
+  delete m.minimum_chrome_version;
+}
+writeFileSync(out, JSON.stringify(m, null, 2) + '\n');
+EOF
+}
+
+assemble() {
+  for browser in chromium firefox; do
+    say "Assembling dist/$browser"
+    local out="$DIST/$browser"
+    rm -rf "$out" && mkdir -p "$out/wasm"
+    cp -R extension/. "$out/"
+    cp "$PKG/bounceback.js" "$PKG/bounceback_bg.wasm" "$out/wasm/"
+    derive_manifest "$browser" "$out/manifest.json"
+  done
+}
+
+package() {
+  say "Packaging"
+  rm -f "$DIST/bounceback-chromium.zip" "$DIST/bounceback-firefox.xpi"
+  python3 - "$DIST" <<'EOF'
+import os, sys, zipfile
+dist = sys.argv[1]
+for browser, name in (('chromium', 'bounceback-chromium.zip'), ('firefox', 'bounceback-firefox.xpi')):
+    root = os.path.join(dist, browser)
+    with zipfile.ZipFile(os.path.join(dist, name), 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            for f in sorted(files):
+                path = os.path.join(folder, f)
+                info = zipfile.ZipInfo(os.path.relpath(path, root), date_time=(2020, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                z.writestr(info, open(path, 'rb').read())
+EOF
+}
+
+build() {
+  check_build_tools
+  build_wasm
+  assemble
+  package
+  local wasm_bytes gz_bytes
+  wasm_bytes=$(wc -c < "$DIST/chromium/wasm/bounceback_bg.wasm")
+  gz_bytes=$(gzip -9c "$DIST/chromium/wasm/bounceback_bg.wasm" | wc -c)
+  cat <<EOF
+
+Built. The core is ${wasm_bytes} bytes of wasm (${gz_bytes} gzipped).
+  Chromium: chrome://extensions -> Developer mode -> Load unpacked -> $DIST/chromium
+  Firefox:  about:debugging -> This Firefox -> Load Temporary Add-on -> $DIST/firefox/manifest.json
+  Packages: $DIST/bounceback-chromium.zip, $DIST/bounceback-firefox.xpi
+EOF
+}
+
+# ---- Tests
+
+find_browsers() {
+  CHROMIUM_BIN="${CHROMIUM_BIN:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}"
+  CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || true)}"
+  FIREFOX_BIN="${FIREFOX_BIN:-$(command -v firefox-esr || command -v firefox || true)}"
+  local missing=()
+  [ -n "$CHROMIUM_BIN" ] || missing+=("Chromium (Debian: apt-get install chromium)")
+  [ -n "$CHROMEDRIVER" ] || missing+=("ChromeDriver (Debian: apt-get install chromium-driver)")
+  [ -n "$FIREFOX_BIN" ] || missing+=("Firefox (Debian: apt-get install firefox-esr)")
+  if [ ${#missing[@]} -gt 0 ]; then
+    printf 'build.sh: the browser tests need:\n' >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    die "install them (or point CHROMIUM_BIN / CHROMEDRIVER / FIREFOX_BIN at them) and run again"
+  fi
+  GECKODRIVER="${GECKODRIVER:-$(command -v geckodriver || true)}"
+  if [ -z "$GECKODRIVER" ]; then
+    say "Installing geckodriver with cargo (a few minutes)"
+    cargo install geckodriver
+    GECKODRIVER="$HOME/.cargo/bin/geckodriver"
+  fi
+  export CHROMIUM_BIN CHROMEDRIVER FIREFOX_BIN GECKODRIVER
+}
+
+test_native() {
+  say "cargo test (unit, scenario, property and corpus tests)"
+  cargo test --locked
+}
+
+test_wasm_boundary() {
+  say "wasm-bindgen-test: the JS<->Rust boundary, in headless Chromium"
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    CHROMEDRIVER="$CHROMEDRIVER" WASM_BINDGEN_TEST_TIMEOUT=120 \
+    cargo test --locked --target "$WASM_TARGET" --test wasm_boundary
+}
+
+test_lint() {
+  say "web-ext lint (dist/firefox)"
+  web-ext lint --source-dir "$DIST/firefox" --warnings-as-errors --output text
+}
+
+test_e2e() {
+  say "End to end: the built extension in headless Chromium and Firefox"
+  node --test --test-concurrency=1 --test-timeout=600000 tests/e2e/
+}
+
+run_tests() {
+  build
+  find_browsers
+  test_native
+  test_wasm_boundary
+  test_lint
+  test_e2e
+}
+
+case "${1:-build}" in
+  build) build ;;
+  test) run_tests ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test)" ;;
+esac
