@@ -1,0 +1,74 @@
+//! The JS <-> Rust boundary, in a real browser: values built in JS go in, plain JSON-compatible
+//! values come out, and malformed input is a thrown error, never a panic.
+#![cfg(target_arch = "wasm32")]
+
+use bounceback::wasm::Core;
+use js_sys::{Array, JSON, Reflect};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_service_worker);
+
+fn js(json: &str) -> JsValue {
+    JSON::parse(json).expect("test JSON")
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn failing_navigation() -> JsValue {
+    js(r#"{"type":"navigationCompleted","tabId":7,"url":"https://shop.example/cart","method":"GET","status":502,"headers":[["server","nginx"]]}"#)
+}
+
+#[wasm_bindgen_test]
+fn a_502_schedules_a_wake_up_as_plain_json() {
+    let mut core = Core::new(js("{}"), 1.0).expect("default settings");
+    let actions = core.handle(failing_navigation(), 1_000_000.0).expect("valid event");
+    assert!(Array::is_array(&actions));
+    // Plain objects and numbers, so the value survives storage and sendMessage unchanged.
+    let text = JSON::stringify(&actions).expect("serialisable").as_string().unwrap_or_default();
+    let wake = Array::from(&actions)
+        .iter()
+        .find(|a| get(a, "type").as_string().as_deref() == Some("scheduleWakeUp"))
+        .expect("a wake-up is scheduled");
+    let at = get(&wake, "atMs").as_f64().expect("atMs is a number");
+    assert!(at > 1_000_000.0, "wake-up after now: {text}");
+}
+
+#[wasm_bindgen_test]
+fn malformed_events_are_refused_with_an_error() {
+    let mut core = Core::new(JsValue::UNDEFINED, 1.0).expect("undefined settings mean defaults");
+    for bad in [
+        js(r#"{"type":"noSuchEvent"}"#),
+        js(r#"{"type":"navigationCompleted","tabId":"seven"}"#),
+        js(r#"[1,2,3]"#),
+        JsValue::from_str("navigationCompleted"),
+        JsValue::NULL,
+    ] {
+        let err = core.handle(bad, 0.0).expect_err("malformed event refused");
+        let message = get(&err, "message").as_string().unwrap_or_default();
+        assert!(message.contains("invalid event"), "clear message: {message}");
+    }
+    // The core still works afterwards.
+    core.handle(failing_navigation(), 0.0).expect("valid event after garbage");
+}
+
+#[wasm_bindgen_test]
+fn a_snapshot_restores_into_an_equal_engine() {
+    let mut core = Core::new(js("{}"), 9.0).expect("core");
+    core.handle(failing_navigation(), 5_000.0).expect("event");
+    let snapshot = core.snapshot().expect("snapshot");
+    let through_json = JSON::parse(&JSON::stringify(&snapshot).expect("json").as_string().unwrap_or_default()).expect("parse");
+    let restored = Core::restore(through_json).expect("restore");
+    assert_eq!(
+        JSON::stringify(&restored.snapshot().expect("snapshot")).ok().and_then(|s| s.as_string()),
+        JSON::stringify(&snapshot).ok().and_then(|s| s.as_string()),
+    );
+    assert!(Core::restore(js(r#"{"garbage":true}"#)).is_err() || Core::restore(JsValue::from_f64(3.0)).is_err());
+}
+
+#[wasm_bindgen_test]
+fn invalid_settings_are_refused() {
+    assert!(Core::new(js(r#"{"baseMs":"soon"}"#), 1.0).is_err());
+}
