@@ -131,12 +131,36 @@ test('firefox driver: extension, tabs, eval, background restart, screenshot, cle
   assert.equal(post.method, 'POST');
   assert.match(post.body, /item=widget/);
 
+  // Quirk worth knowing: reloading a POST result makes Firefox ask "resend?". WebDriver
+  // reports it (and the next command dismisses it); browser.dialogs keeps a record.
+  assert.equal(await tab.dialogText(), null);
+  await browser.extensionEval(`async (id) => { await browser.tabs.reload(id); }`, tabId);
+  await tab.waitFor(async () => /send information/.test((await tab.dialogText()) ?? ''), { message: 'resend-POST prompt' });
+  await assert.rejects(tab.title(), /unexpected alert open/);
+  assert.equal(browser.dialogs.length, 1);
+  assert.match(browser.dialogs[0].text, /repeat any action/);
+  assert.equal(browser.dialogs[0].handle, tab.handle);
+  assert.equal(await tab.dialogText(), null);
+  assert.equal(server.count('/submit', 'POST'), 1, 'POST not resent');
+
+  // /echo is readable as raw JSON (JSON viewer off).
+  const echoTab = await browser.openTab(server.url('/echo'));
+  await echoTab.waitForLoad();
+  const echo = JSON.parse(await echoTab.text());
+  assert.equal(echo.method, 'GET');
+  await echoTab.close();
+
   // A second tab, a dropped connection (Firefox's own error page), screenshot.
   server.route('/down', { failMode: 'drop', failForMs: 60_000 });
   const tab2 = await browser.openTab(server.url('/down'));
   await tab2.waitFor(async () => /about:neterror/.test(await tab2.evaluate('() => document.documentURI')), { message: 'net error page' });
   t.diagnostic(`drop: ${server.count('/down')} connection attempts; error page title ${JSON.stringify(await tab2.title())}`);
   assert.notEqual(await tab2.browserTabId(), tabId);
+  // Concurrent calls are serialised internally and each acts on its own tab.
+  const [t1a, t2a, n, t1b] = await Promise.all([tab.title(), tab2.title(),
+    browser.extensionEval(`async () => (await browser.tabs.query({})).length`), tab.url()]);
+  assert.deepEqual([t1a, t2a, t1b], ['502 Bad Gateway', 'Problem loading page', server.url('/submit')]);
+  assert.ok(n >= 3);
   assert.equal(await tab.title(), '502 Bad Gateway'); // first tab untouched
   const shot = path.join(artifacts, 'tab.png');
   await tab.screenshot(shot);

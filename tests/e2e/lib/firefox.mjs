@@ -29,7 +29,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -87,6 +87,8 @@ const QUIET_PREFS = {
   'browser.safebrowsing.phishing.enabled': false,
   'extensions.update.enabled': false,
   'extensions.getAddons.cache.enabled': false,
+  // Show JSON (e.g. the server's /echo) as plain text, not in the JSON viewer.
+  'devtools.jsonview.enabled': false,
   // Keep the extension's background under the tests' control: the normal idle unload is
   // 30 s; tests that want an unload call stopBackground(). Callers can override.
 };
@@ -130,11 +132,29 @@ export async function launchFirefox({
   let gdExited = false;
   gd.once('exit', () => { gdExited = true; });
   const killGroup = (sig) => { try { process.kill(-gd.pid, sig); } catch { /* gone */ } };
-  const onExit = () => killGroup('SIGKILL');
+  // If the test process dies, take Firefox with it: on 'exit', and on SIGINT/SIGTERM/SIGHUP
+  // (geckodriver is in its own process group, so a terminal's Ctrl-C would not reach it).
+  const onExit = () => {
+    killGroup('SIGKILL');
+    try { rmSync(profile, { recursive: true, force: true }); } catch { /* best effort */ }
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const onSignal = (sig) => {
+    onExit();
+    removeHooks();
+    // Re-raise for the default action unless someone else handles the signal.
+    if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+  };
+  const removeHooks = () => {
+    process.off('exit', onExit);
+    for (const sig of signals) process.off(sig, onSignal);
+  };
   process.once('exit', onExit);
+  for (const sig of signals) process.on(sig, onSignal);
 
   let sessionId = null;
   let firefoxPid = null;
+  const dialogs = [];
 
   async function wd(method, p, body, { timeout = 60_000 } = {}) {
     const url = sessionId && !p.startsWith('/status') && !p.startsWith('/session/') && p !== '/session'
@@ -149,7 +169,13 @@ export async function launchFirefox({
     let json;
     try { json = JSON.parse(text); } catch { throw new WebDriverError('bad response', text.slice(0, 300), `${method} ${p}`); }
     const v = json.value;
-    if (v && typeof v === 'object' && 'error' in v) throw new WebDriverError(v.error, v.message, `${method} ${p}`);
+    if (v && typeof v === 'object' && 'error' in v) {
+      // With the default prompt behaviour ("dismiss and notify") a user prompt such as
+      // Firefox's "resend POST data?" confirm is dismissed by the next command, which fails
+      // with this error. Keep a log so tests can assert that no prompt appeared.
+      if (v.error === 'unexpected alert open') dialogs.push({ time: Date.now(), handle: current, message: v.message, text: v.data?.text ?? null });
+      throw new WebDriverError(v.error, v.message, `${method} ${p}`);
+    }
     return v;
   }
 
@@ -198,7 +224,7 @@ export async function launchFirefox({
     killGroup('SIGKILL');
     // Give Firefox's processes (same group) a moment to go away before removing the profile.
     for (let i = 0; i < 30 && firefoxPid && isAlive(firefoxPid); i++) await sleep(100);
-    process.off('exit', onExit);
+    removeHooks();
     await rm(profile, { recursive: true, force: true, maxRetries: 3 });
   }
 
@@ -299,6 +325,12 @@ export async function launchFirefox({
         return id;
       }),
       waitFor: (pred, opts) => waitFor(pred, { ...opts, tab }),
+      // Extra: text of an open user prompt (alert/confirm/resend-POST) without dismissing it,
+      // or null when there is none.
+      dialogText: () => op(() => wd('GET', '/alert/text').catch((e) => {
+        if (e.error === 'no such alert') return null;
+        throw e;
+      })),
       // Extra: wait until a document other than the initial about:blank has finished loading.
       waitForLoad: ({ timeout = 15_000 } = {}) => waitFor(
         async () => (await tab.evaluate(`() => document.readyState === 'complete' && location.href !== 'about:blank'`).catch(() => false)),
@@ -341,6 +373,8 @@ export async function launchFirefox({
     geckoId,
     profileDir: profile,
     pids: { geckodriver: gd.pid, firefox: firefoxPid },
+    // Extra: user prompts that WebDriver commands ran into (and dismissed), oldest first.
+    dialogs,
 
     openTab: (url) => queued(async () => {
       // New tabs go to the main window (the anchor's), never to the helper's window.
