@@ -447,7 +447,31 @@ pub fn analyze(title: &str, text: &str) -> Option<TextVerdict> {
         (Some(h), None) | (None, Some(h)) => h,
         (None, None) => return None,
     };
-    Some(TextVerdict { kind: best.kind, code: best.code, reasons })
+    let code = best.code.or_else(|| implied_code(&best.line));
+    Some(TextVerdict { kind: best.kind, code, reasons })
+}
+
+/// The status a code-less error line implies ("Bad Gateway" is a 502), for summaries.
+fn implied_code(line: &str) -> Option<u16> {
+    const IMPLIED: &[(&str, u16)] = &[
+        ("internal server error", 500),
+        ("bad gateway", 502),
+        ("proxy error", 502),
+        ("upstream connect error", 503),
+        ("service unavailable", 503),
+        ("service is unavailable", 503),
+        ("temporarily unavailable", 503),
+        ("no healthy upstream", 503),
+        ("no available server", 503),
+        ("gateway timeout", 504),
+        ("gateway time-out", 504),
+        ("upstream request timeout", 504),
+        ("too many requests", 429),
+        ("not found", 404),
+        ("forbidden", 403),
+        ("bad request", 400),
+    ];
+    IMPLIED.iter().find(|(p, _)| line.contains(p)).map(|(_, c)| *c)
 }
 
 #[cfg(test)]
