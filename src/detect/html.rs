@@ -300,11 +300,9 @@ impl Scanner<'_> {
                 }
             }
             if !closing {
-                if attr.eq_ignore_ascii_case(b"hidden") {
-                    hidden = true;
-                } else if attr.eq_ignore_ascii_case(b"style") && style_hides(value) {
-                    hidden = true;
-                }
+                let hides = attr.eq_ignore_ascii_case(b"hidden")
+                    || (attr.eq_ignore_ascii_case(b"style") && style_hides(value));
+                hidden |= hides;
             }
         }
         Some(Tag { name, closing, self_closing, hidden })

@@ -19,7 +19,7 @@ pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     }
     if v.bytes().all(|b| b.is_ascii_digit()) {
         // More than 9 digits is already far beyond the clamp; avoid parsing huge numbers.
-        let secs = if v.len() > 9 { MAX_RETRY_AFTER_S } else { v.parse::<f64>().ok()? };
+        let secs = if v.len() > 9 { MAX_RETRY_AFTER_S } else { f64::from(v.parse::<u32>().ok()?) };
         return Some(secs.min(MAX_RETRY_AFTER_S));
     }
     if !now_ms.is_finite() {

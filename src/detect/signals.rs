@@ -203,8 +203,7 @@ fn kind_of_code(code: u16) -> Option<Kind> {
 }
 
 fn strip_end_punct(s: &str) -> &str {
-    s.trim_end_matches(|c: char| matches!(c, '.' | '!' | ' ' | ':' | ')' | '(' | '1'))
-        .trim_start_matches(|c: char| matches!(c, ' ' | ':' | '-' | '.' | '(' | ')' | ','))
+    s.trim_end_matches(['.', '!', ' ', ':', ')', '(', '1']).trim_start_matches([' ', ':', '-', '.', '(', ')', ','])
 }
 
 fn phrase_kind(s: &str) -> Option<(Kind, Strength)> {
@@ -532,7 +531,7 @@ mod tests {
     fn articles_are_not_error_pages() {
         let long = "A 502 Bad Gateway error means one server got a bad answer from another. ".repeat(60);
         assert_eq!(kind("502 Bad Gateway", &format!("502 Bad Gateway\n{long}")), None);
-        assert_eq!(kind("Blog", &format!("Blog\nHome\nAbout\nContact\n502 Bad Gateway")), None);
+        assert_eq!(kind("Blog", "Blog\nHome\nAbout\nContact\n502 Bad Gateway"), None);
         assert_eq!(kind("Fix it | Blog", "Something went wrong with my taxes, and what I learned from it over the years of filing them late: a long personal essay about paperwork, deadlines, forms, and the patience of accountants everywhere in the world"), None);
     }
 }
