@@ -1,18 +1,55 @@
 //! Is this response a server error page, whose is it, and is it worth retrying?
 //!
-//! PLACEHOLDER owned by the detector work: replaced by the full detector.
+//! Pure functions of what the shell saw: the status (when known), a few headers, the page
+//! title and a bounded prefix of its visible text. Metadata decides first (a 5xx is an
+//! error whatever its body, 429 is rate limiting, other 4xx are the client's problem, a
+//! Cloudflare challenge is never an outage); the text decides for pages served with 200 or
+//! an unknown status ([`signals`]) and names the vendor ([`vendor`]). `Retry-After` is read
+//! with [`parse_retry_after`]. No clock, randomness or I/O: `now_ms` comes in with the input.
+//!
+//! - [`html`]: HTML to title + bounded visible text.
+//! - [`retry_after`]: the `Retry-After` header.
+//! - [`signals`]: the text classifier.
+//! - [`vendor`]: who generated the page.
+
+pub mod html;
+pub mod retry_after;
+pub mod signals;
+pub mod vendor;
 
 use serde::{Deserialize, Serialize};
+
+pub use html::{html_to_text, PageText, MAX_TEXT_CHARS};
+pub use retry_after::{parse_retry_after, MAX_RETRY_AFTER_S};
+use signals::Kind;
 
 /// What a page is, as far as recovery is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
+    /// 5xx, CDN 52x, or an error page served with 200: worth retrying.
     ServerError,
+    /// 429 or a rate-limit page: retry only when told when (`Retry-After`).
     RateLimited,
+    /// Other 4xx: retrying will not help.
     ClientError,
+    /// A bot check (Cloudflare "Just a moment..."): retrying would fight it.
     Challenge,
+    /// An ordinary page.
     Normal,
+}
+
+impl Class {
+    /// The serde name (`"server_error"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::ServerError => "server_error",
+            Class::RateLimited => "rate_limited",
+            Class::ClientError => "client_error",
+            Class::Challenge => "challenge",
+            Class::Normal => "normal",
+        }
+    }
 }
 
 /// Everything the detector may look at. All fields are optional in spirit: an unknown status
@@ -23,7 +60,7 @@ pub struct PageInput<'a> {
     /// Response headers, any case; only the informative ones matter.
     pub headers: &'a [(String, String)],
     pub title: &'a str,
-    /// Visible text (or a bounded prefix of it).
+    /// Visible text (or a bounded prefix of it; only the first [`MAX_TEXT_CHARS`] are read).
     pub text: &'a str,
     /// Epoch ms, to resolve an HTTP-date `Retry-After`.
     pub now_ms: f64,
@@ -34,40 +71,304 @@ pub struct PageInput<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct Verdict {
     pub class: Class,
+    /// Worth retrying: server errors always, rate limiting only with a parsed `Retry-After`.
     pub retryable: bool,
+    /// Who generated the page or is in the path, e.g. "nginx", "Cloudflare".
     pub vendor: Option<String>,
-    /// Short human name of what was seen, e.g. "nginx 502 Bad Gateway".
+    /// Short human name of what was seen, e.g. "nginx 502 Bad Gateway"; empty for normal pages.
     pub summary: String,
+    /// Seconds to wait, from `Retry-After` (clamped to [`MAX_RETRY_AFTER_S`]).
     pub retry_after_s: Option<f64>,
+    /// Which signals fired, e.g. "status 502", "title: 502 bad gateway".
     pub reasons: Vec<String>,
 }
 
 /// Classify a response from its status, headers and text.
 pub fn classify(input: &PageInput<'_>) -> Verdict {
-    let class = match input.status {
-        Some(500..=599) => Class::ServerError,
-        Some(429) => Class::RateLimited,
-        Some(400..=499) => Class::ClientError,
-        _ => Class::Normal,
+    let headers = input.headers;
+    let mut reasons = Vec::new();
+
+    let retry_after_s = vendor::header(headers, "retry-after").and_then(|v| {
+        let parsed = parse_retry_after(v, input.now_ms);
+        if parsed.is_some() {
+            reasons.push(format!("header retry-after: {v}"));
+        }
+        parsed
+    });
+
+    let title = bounded(input.title, 1024);
+    let text = bounded(input.text, MAX_TEXT_CHARS);
+    let page = signals::analyze(title, text);
+
+    let mitigated = vendor::header(headers, "cf-mitigated").is_some_and(|v| v.eq_ignore_ascii_case("challenge"));
+    if mitigated {
+        reasons.push("header cf-mitigated: challenge".into());
+    }
+    let page_challenge = page.as_ref().is_some_and(|p| p.kind == Kind::Challenge);
+
+    if let Some(s) = input.status {
+        reasons.insert(0, format!("status {s}"));
+    }
+    let (class, code) = match input.status {
+        _ if mitigated || page_challenge => (Class::Challenge, input.status),
+        Some(s @ 500..=599) => (Class::ServerError, Some(s)),
+        Some(429) => (Class::RateLimited, Some(429)),
+        Some(s @ 400..=499) => (Class::ClientError, Some(s)),
+        _ => match &page {
+            Some(p) => {
+                let class = match p.kind {
+                    Kind::Server => Class::ServerError,
+                    Kind::RateLimited => Class::RateLimited,
+                    Kind::Client => Class::ClientError,
+                    Kind::Challenge => Class::Challenge,
+                };
+                (class, p.code)
+            }
+            None => (Class::Normal, None),
+        },
     };
+    if let Some(p) = page {
+        // Text reasons count when they agree with the class or decided it.
+        if class != Class::Normal {
+            reasons.extend(p.reasons);
+        }
+    }
+
+    let ntitle = signals::normalize(title);
+    let ntext = signals::normalize(text);
+    let header_vendor = vendor::from_headers(headers);
+    let text_vendor = if class == Class::Normal { None } else { vendor::from_text(&ntitle, &ntext) };
+    if let Some(v) = text_vendor {
+        reasons.push(format!("vendor page: {v}"));
+    } else if let Some((_, why)) = &header_vendor {
+        if class != Class::Normal {
+            reasons.push(why.clone());
+        }
+    }
+    let vendor = text_vendor.or(header_vendor.map(|v| v.0)).map(str::to_string);
+
+    let summary = if class == Class::Normal { String::new() } else { summary(class, vendor.as_deref(), code) };
     Verdict {
         class,
-        retryable: class == Class::ServerError,
-        vendor: None,
-        summary: input.status.map(|s| format!("HTTP {s}")).unwrap_or_default(),
-        retry_after_s: None,
-        reasons: vec![],
+        retryable: match class {
+            Class::ServerError => true,
+            Class::RateLimited => retry_after_s.is_some(),
+            _ => false,
+        },
+        vendor,
+        summary,
+        retry_after_s,
+        reasons,
     }
+}
+
+/// [`html_to_text`] then [`classify`]: for the CLI and tests.
+pub fn classify_html(status: Option<u16>, headers: &[(String, String)], html: &str, now_ms: f64) -> Verdict {
+    let page = html_to_text(html);
+    classify(&PageInput { status, headers, title: &page.title, text: &page.text, now_ms })
+}
+
+/// The longest prefix of `s` of at most `max` characters.
+fn bounded(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// "nginx 502 Bad Gateway", "Cloudflare 522: Connection timed out", "Challenge (Cloudflare)".
+fn summary(class: Class, vendor: Option<&str>, code: Option<u16>) -> String {
+    let what = match (class, code) {
+        (Class::Challenge, _) => "bot challenge".to_string(),
+        (_, Some(c)) => match (vendor, cloudflare_phrase(c)) {
+            (Some("Cloudflare"), Some(p)) => format!("{c}: {p}"),
+            _ => match reason_phrase(c) {
+                Some(p) => format!("{c} {p}"),
+                None => format!("HTTP {c}"),
+            },
+        },
+        (Class::ServerError, None) => "server error page".into(),
+        (Class::RateLimited, None) => "rate limited".into(),
+        (Class::ClientError, None) => "client error page".into(),
+        (Class::Normal, None) => String::new(),
+    };
+    match vendor {
+        Some(v) => format!("{v} {what}"),
+        None => what,
+    }
+}
+
+/// RFC 9110 reason phrases (and the common unofficial ones) for error codes.
+fn reason_phrase(code: u16) -> Option<&'static str> {
+    Some(match code {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        410 => "Gone",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        509 => "Bandwidth Limit Exceeded",
+        511 => "Network Authentication Required",
+        1015 => "Rate limited",
+        _ => return None,
+    })
+}
+
+/// Cloudflare's own names for its 5xx/52x/1015 pages.
+fn cloudflare_phrase(code: u16) -> Option<&'static str> {
+    Some(match code {
+        500 => "Internal server error",
+        502 => "Bad gateway",
+        503 => "Service unavailable",
+        504 => "Gateway time-out",
+        520 => "Web server returned an unknown error",
+        521 => "Web server is down",
+        522 => "Connection timed out",
+        523 => "Origin is unreachable",
+        524 => "A timeout occurred",
+        525 => "SSL handshake failed",
+        526 => "Invalid SSL certificate",
+        527 => "Railgun error",
+        530 => "Origin DNS error",
+        1015 => "You are being rate limited",
+        _ => return None,
+    })
 }
 
 /// Whether a network-level failure (`net::ERR_*` in Chromium, `NS_ERROR_*` in Firefox) is of
 /// the connection kind worth retrying: refused, reset, closed, timed out, empty response,
-/// unreachable. Certificate errors, blocked or aborted requests and user stops are not.
+/// unreachable, proxy/tunnel failures. Certificate errors, blocked or aborted requests and
+/// user stops are not. Name-not-resolved (`ERR_NAME_NOT_RESOLVED`, `NS_ERROR_UNKNOWN_HOST`)
+/// is not retryable either: it is usually a typo or being offline (the offline case is
+/// handled by pausing until the browser is back online), not a struggling server.
 pub fn network_error_is_retryable(error: &str) -> bool {
-    const RETRYABLE: &[&str] = &[
-        "CONNECTION_REFUSED", "CONNECTION_RESET", "CONNECTION_CLOSED", "CONNECTION_TIMED_OUT",
-        "TIMED_OUT", "EMPTY_RESPONSE", "NET_RESET", "NET_TIMEOUT", "ADDRESS_UNREACHABLE",
-        "NET_INTERRUPT", "CONNECTION_ABORTED",
+    let e = error.trim().to_ascii_uppercase();
+    const NEVER: &[&str] = &[
+        "ABORTED", "BLOCKED", "CERT", "SSL", "NAME_NOT_RESOLVED", "UNKNOWN_HOST", "NAME_RESOLUTION",
+        "BINDING_ABORTED", "UNSAFE", "INSECURE", "HSTS", "FILE_NOT_FOUND", "ACCESS_DENIED",
+        "TOO_MANY_REDIRECTS", "REDIRECT_LOOP", "UNKNOWN_PROTOCOL", "DISALLOWED", "INVALID_URL",
     ];
-    RETRYABLE.iter().any(|k| error.contains(k))
+    if NEVER.iter().any(|k| e.contains(k)) {
+        return false;
+    }
+    const RETRYABLE: &[&str] = &[
+        // Chromium net::ERR_*
+        "CONNECTION_REFUSED", "CONNECTION_RESET", "CONNECTION_CLOSED", "CONNECTION_TIMED_OUT",
+        "CONNECTION_FAILED", "TIMED_OUT", "EMPTY_RESPONSE", "ADDRESS_UNREACHABLE",
+        "NETWORK_CHANGED", "HTTP2_PROTOCOL_ERROR", "QUIC_PROTOCOL_ERROR", "TUNNEL_CONNECTION_FAILED",
+        "PROXY_CONNECTION_FAILED", "SOCKET_NOT_CONNECTED", "INCOMPLETE_CHUNKED_ENCODING",
+        "CONTENT_LENGTH_MISMATCH", "HTTP2_SERVER_REFUSED_STREAM", "HTTP2_PING_FAILED",
+        // Firefox NS_ERROR_*
+        "NET_RESET", "NET_TIMEOUT", "NET_INTERRUPT", "NET_PARTIAL_TRANSFER", "NET_EMPTY_RESPONSE",
+        "CONNECTION_ABORTED", "PROXY_CONNECTION_REFUSED", "NET_HTTP2_SENT_GOAWAY",
+        "NS_ERROR_NET_ERROR_RESPONSE",
+    ];
+    RETRYABLE.iter().any(|k| e.contains(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn status_decides_first() {
+        let v = classify_html(Some(502), &h(&[("server", "nginx")]), "<h1>Welcome</h1>", 0.0);
+        assert_eq!((v.class, v.retryable), (Class::ServerError, true));
+        assert_eq!(v.summary, "nginx 502 Bad Gateway");
+        assert_eq!(classify_html(Some(404), &[], "", 0.0).class, Class::ClientError);
+        assert_eq!(classify_html(Some(200), &[], "<p>hello</p>", 0.0).class, Class::Normal);
+    }
+
+    #[test]
+    fn rate_limited_retryable_only_with_retry_after() {
+        let v = classify_html(Some(429), &[], "", 0.0);
+        assert_eq!((v.class, v.retryable, v.retry_after_s), (Class::RateLimited, false, None));
+        let v = classify_html(Some(429), &h(&[("Retry-After", "30")]), "", 0.0);
+        assert_eq!((v.class, v.retryable, v.retry_after_s), (Class::RateLimited, true, Some(30.0)));
+    }
+
+    #[test]
+    fn challenge_never_retried() {
+        let v = classify_html(Some(503), &h(&[("cf-mitigated", "challenge")]), "", 0.0);
+        assert_eq!((v.class, v.retryable), (Class::Challenge, false));
+        assert!(v.reasons.contains(&"header cf-mitigated: challenge".to_string()));
+        let v = classify_html(Some(503), &[], "<title>Just a moment...</title><p>x</p>", 0.0);
+        assert_eq!(v.class, Class::Challenge);
+    }
+
+    #[test]
+    fn cloudflare_summary() {
+        let v = classify_html(Some(522), &h(&[("server", "cloudflare")]), "", 0.0);
+        assert_eq!(v.summary, "Cloudflare 522: Connection timed out");
+        let v = classify_html(Some(503), &h(&[("server", "awselb/2.0")]), "", 0.0);
+        assert_eq!(v.summary, "AWS ELB 503 Service Unavailable");
+    }
+
+    #[test]
+    fn soft_errors() {
+        let php = "<b>Fatal error</b>: Uncaught Error: Call to undefined function foo() in /var/www/index.php:3\nStack trace:\n#0 {main}\n thrown in <b>/var/www/index.php</b> on line <b>3</b><br />";
+        let v = classify_html(Some(200), &[], php, 0.0);
+        assert_eq!((v.class, v.vendor.as_deref()), (Class::ServerError, Some("PHP")));
+        let wp = "<title>WordPress &rsaquo; Error</title><body><div class=\"wp-die-message\"><p>There has been a critical error on this website.</p><p><a href=\"https://wordpress.org/documentation/article/faq-troubleshooting/\">Learn more about troubleshooting WordPress.</a></p></div></body>";
+        assert_eq!(classify_html(Some(200), &[], wp, 0.0).class, Class::ServerError);
+        let spring = "<html><body><h1>Whitelabel Error Page</h1><p>This application has no explicit mapping for /error, so you are seeing this as a fallback.</p><div>Tue Mar 04 10:00:00 UTC 2025</div><div>There was an unexpected error (type=Internal Server Error, status=500).</div></body></html>";
+        let v = classify_html(None, &[], spring, 0.0);
+        assert_eq!((v.class, v.vendor.as_deref()), (Class::ServerError, Some("Spring Boot")));
+        let heroku = "<title>Application Error</title><body><iframe src=\"//www.herokucdn.com/error-pages/application-error.html\"></iframe></body>";
+        assert_eq!(classify_html(None, &[], heroku, 0.0).class, Class::ServerError);
+        let github = "<title>Unicorn! &middot; GitHub</title><body><h1>This page is taking too long to load.</h1><p>Sorry about that. Please try refreshing and contact us if the problem persists.</p></body>";
+        let v = classify_html(None, &[], github, 0.0);
+        assert_eq!((v.class, v.vendor.as_deref()), (Class::ServerError, Some("GitHub")));
+        let iis = "<title>IIS 10.0 Detailed Error - 502.3 - Bad Gateway</title><body><h1>Server Error in Application \"DEFAULT WEB SITE\"</h1><h2>HTTP Error 502.3 - Bad Gateway</h2><h3>The specified CGI application encountered an error and the server terminated the process.</h3><p>Internet Information Services 10.0</p></body>";
+        let v = classify_html(None, &[], iis, 0.0);
+        assert_eq!((v.class, v.vendor.as_deref()), (Class::ServerError, Some("IIS")));
+        let maint = "<title>Site Maintenance</title><h1>We&rsquo;ll be back soon!</h1><p>Sorry for the inconvenience but we&rsquo;re performing some maintenance at the moment.</p>";
+        assert_eq!(classify_html(Some(200), &[], maint, 0.0).class, Class::ServerError);
+    }
+
+    #[test]
+    fn hard_negatives() {
+        for html in [
+            "<title>Widget Pro – $502 | Shop</title><h1>Widget Pro</h1><p>Price: $502</p><p>Add to cart</p>",
+            "<title>Status</title><h1>Example Status</h1><p>All systems operational</p><h2>Past incidents</h2><p>Mar 3: 502 Bad Gateway errors on API (resolved)</p><p>Feb 1: 503 Service Unavailable for uploads (resolved)</p>",
+            "<title>Route 503</title><h1>Metro</h1><p>Route 503 timetable</p>",
+            "<title>Search: 502 bad gateway</title><nav>Home</nav><p>Results for 502 bad gateway</p><ul><li>502 Bad Gateway - MDN</li><li>Fix 502</li></ul>",
+        ] {
+            let v = classify_html(Some(200), &[], html, 0.0);
+            assert_eq!(v.class, Class::Normal, "{html}");
+            assert_eq!(v.summary, "");
+        }
+    }
+
+    #[test]
+    fn network_errors() {
+        for e in ["net::ERR_CONNECTION_REFUSED", "net::ERR_CONNECTION_RESET", "net::ERR_EMPTY_RESPONSE", "net::ERR_TIMED_OUT", "NS_ERROR_NET_RESET", "NS_ERROR_CONNECTION_REFUSED", "NS_ERROR_NET_TIMEOUT", "net::ERR_ADDRESS_UNREACHABLE"] {
+            assert!(network_error_is_retryable(e), "{e}");
+        }
+        for e in ["net::ERR_ABORTED", "NS_BINDING_ABORTED", "net::ERR_CERT_DATE_INVALID", "net::ERR_BLOCKED_BY_CLIENT", "net::ERR_NAME_NOT_RESOLVED", "NS_ERROR_UNKNOWN_HOST", "SEC_ERROR_UNKNOWN_ISSUER", ""] {
+            assert!(!network_error_is_retryable(e), "{e}");
+        }
+    }
+
+    #[test]
+    fn serde_shapes() {
+        let v = classify_html(Some(502), &[], "", 0.0);
+        let j = serde_json::to_value(&v).unwrap_or_default();
+        assert_eq!(j["class"], "server_error");
+        assert!(j.get("retryAfterS").is_some());
+    }
 }
