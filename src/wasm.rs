@@ -27,6 +27,18 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// Classify a whole HTML document (title and visible text are extracted in the core), as the
+/// CLI does: `headers` is an array of `[name, value]` pairs; `status` is absent when unknown.
+#[wasm_bindgen(js_name = classifyHtml)]
+pub fn classify_html(status: Option<u16>, headers: JsValue, html: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+    let headers: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() {
+        Vec::new()
+    } else {
+        from_js("headers", headers)?
+    };
+    to_js(&crate::detect::classify_html(status, &headers, html, now_ms))
+}
+
 /// The recovery engine, owned by the background.
 #[wasm_bindgen]
 pub struct Core {
