@@ -215,8 +215,16 @@ run_tests() {
   test_e2e
 }
 
+demo() {
+  build
+  find_browsers
+  say "Demo: a local site that fails with 502 for 20 s, then recovers"
+  node tests/e2e/demo.mjs "$@"
+}
+
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
+  demo) shift; demo "$@" ;;
   *) die "unknown command '$1' (use: ./build.sh, ./build.sh test)" ;;
 esac

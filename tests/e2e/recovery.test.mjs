@@ -12,6 +12,8 @@ requireDist();
 const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask' };
 
 const recovered = (tab) => async () => (await tab.title()) === 'Recovered';
+const NO_END = 1e9; // "fail for ever" for failFirst
+const methods = (server, path) => server.requests(path).map((r) => r.method);
 
 for (const [name, launch] of Object.entries(BROWSERS)) {
   describe(`${name}: recovery`, () => {
@@ -29,6 +31,18 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       return browser.extensionEval(
         `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok) throw new Error(r.error); return r.reply; }`,
         { ...FAST, ...overrides });
+    }
+
+    // Runs in an extension page, like the popup: asks the background for a tab's view.
+    async function view(tabId) {
+      return browser.extensionEval(
+        `async (tabId) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'getView', tabId }); if (!r.ok) throw new Error(r.error); return r.reply; }`,
+        tabId);
+    }
+
+    async function cookieNames(url) {
+      return browser.extensionEval(
+        `async (url) => (await (globalThis.browser ?? chrome).cookies.getAll({ url })).map((c) => c.name).sort()`, url);
     }
 
     before(async () => {
@@ -63,6 +77,128 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(seen.at(-1), 'GET');
       assert.equal(seen.filter((m) => m === 'GET').length, 2, `requests: ${seen}`);
       assert.equal(server.count('/walk'), 5, `requests: ${seen}`);
+    });
+
+    test('a 502 page served with 200 (soft error) is recognised and recovered', async () => {
+      await settings({});
+      server.route('/soft', { failFirst: 1, failMode: 'soft' });
+      const tab = await open(server.url('/soft'));
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+      assert.equal(methods(server, '/soft')[0], 'GET');
+    });
+
+    test('an article about 502 errors loads once and is left alone', async () => {
+      await settings({});
+      const tab = await open(server.url('/article-502'));
+      await tab.waitFor(async () => /502/.test(await tab.title()), { message: 'the article' });
+      await sleep(4000);
+      assert.equal(server.count('/article-502'), 1);
+      assert.equal((await view(await tab.browserTabId())).state, 'healthy');
+    });
+
+    test('a dropped connection is recovered once the server answers again', async () => {
+      await settings({});
+      server.route('/drop', { failMode: 'drop', failForMs: 4000 });
+      const tab = await open(server.url('/drop'));
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+    });
+
+    test('a 503 with Retry-After: 4 gets no request before 4 s have passed', async () => {
+      await settings({});
+      server.route('/retry-after', { failFirst: 1, failStatus: 503, failHeaders: { 'Retry-After': '4' } });
+      const tab = await open(server.url('/retry-after'));
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+      const [first, second] = server.requests('/retry-after');
+      assert.ok(second.time - first.time >= 4000, `second request after ${second.time - first.time} ms`);
+    });
+
+    test('a failed POST is never resent on its own', async () => {
+      await settings({});
+      server.route('/submit', { failFirst: NO_END });
+      const tab = await open(server.url('/form'));
+      await tab.waitFor(async () => (await tab.evaluate('() => !!document.getElementById("go")')), { message: 'the form' });
+      await tab.click('#go');
+      await tab.waitFor(async () => server.count('/submit') >= 1, { message: 'the POST' });
+      await sleep(6000);
+      assert.deepEqual(methods(server, '/submit'), ['POST']);
+      assert.equal((await view(await tab.browserTabId())).state, 'failedPost');
+    });
+
+    test('when a reload is not enough, the next one bypasses the cache', async () => {
+      await settings({});
+      // The background's checks (HEAD) pass, but the page itself fails once more on reload.
+      server.route('/hard', { failFirst: 2, methods: ['GET'] });
+      const tab = await open(server.url('/hard'));
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+      const gets = server.requests('/hard').filter((r) => r.method === 'GET');
+      assert.equal(gets.length, 3, `requests: ${methods(server, '/hard')}`);
+      const last = gets.at(-1).headers;
+      assert.ok(last['cache-control'] === 'no-cache' || last.pragma === 'no-cache',
+        `cache-bypass headers on the last reload: ${JSON.stringify(last)}`);
+    });
+
+    test('with clearing allowed, the failing site loses its cookies and another site keeps its own', async () => {
+      await settings({ cookieClearing: 'automatic' });
+      server.route('/set-local', { setCookies: ['other=1; Path=/'] });
+      server.route('/set-big', { setCookies: [`big=${'x'.repeat(3000)}; Path=/`, 'small=1; Path=/'] });
+      for (const url of [server.url('/set-local', 'localhost'), server.url('/set-big')]) {
+        const t = await open(url);
+        await t.waitFor(recovered(t), { message: `cookies from ${url}` });
+      }
+      assert.deepEqual(await cookieNames(server.url('/')), ['big', 'small']);
+      server.route('/cookie-page', { failWithCookie: 'big' });
+      const tab = await open(server.url('/cookie-page'));
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+      assert.deepEqual(await cookieNames(server.url('/')), []);
+      assert.deepEqual(await cookieNames(server.url('/', 'localhost')), ['other']);
+    });
+
+    test('with clearing not allowed, no cookie is touched', async () => {
+      await settings({ cookieClearing: 'never', maxAttempts: 2, capMs: 1000 });
+      server.route('/set-big2', { setCookies: [`big2=${'x'.repeat(3000)}; Path=/`] });
+      const t = await open(server.url('/set-big2'));
+      await t.waitFor(recovered(t), { message: 'the cookie' });
+      server.route('/cookie-page2', { failWithCookie: 'big2' });
+      const tab = await open(server.url('/cookie-page2'));
+      const tabId = await tab.browserTabId().catch(() => null);
+      await tab.waitFor(async () => (await view(tabId ?? (await tab.browserTabId()))).state === 'gaveUp',
+        { timeout: 60_000, message: 'giving up' });
+      assert.ok((await cookieNames(server.url('/'))).includes('big2'));
+    });
+
+    test('after giving up, no more requests reach the site', async () => {
+      await settings({ maxAttempts: 2, capMs: 1000 });
+      server.route('/down', { failFirst: NO_END });
+      const tab = await open(server.url('/down'));
+      await tab.waitFor(async () => (await view(await tab.browserTabId())).state === 'gaveUp',
+        { timeout: 60_000, message: 'giving up' });
+      const count = server.count('/down');
+      await sleep(5000);
+      assert.equal(server.count('/down'), count);
+    });
+
+    test('navigating the tab elsewhere stops the retries', async () => {
+      await settings({});
+      server.route('/away', { failFirst: NO_END });
+      server.route('/elsewhere', {});
+      const tab = await open(server.url('/away'));
+      await tab.waitFor(async () => server.count('/away') >= 2, { timeout: 30_000, message: 'a retry' });
+      await tab.goto(server.url('/elsewhere'));
+      await tab.waitFor(recovered(tab), { message: 'the other page' });
+      const count = server.count('/away');
+      await sleep(5000);
+      assert.equal(server.count('/away'), count);
+    });
+
+    test('a background stopped in the middle of a backoff still brings the tab back', async () => {
+      await settings({ baseMs: 4000, capMs: 4000, floorMs: 4000 });
+      server.route('/killed', { failFirst: 1 });
+      const tab = await open(server.url('/killed'));
+      await tab.waitFor(async () => server.count('/killed') >= 1, { message: 'the failed load' });
+      await sleep(500);
+      await browser.stopBackground();
+      // Only the page is watched from here on: asking the background would wake it up.
+      await tab.waitFor(recovered(tab), { timeout: 90_000, interval: 500, message: 'the recovered page' });
     });
   });
 }

@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { waitFor } from './wait.mjs';
 
-export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args = [] }) {
+export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args = [], headless = true }) {
   const profile = await mkdtemp(join(tmpdir(), 'bounceback-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumBin,
-    headless: true,
+    headless,
     args: [
       '--disable-gpu', '--disable-quic', '--disable-sync', '--no-first-run',
       '--disable-component-update', '--disable-background-networking',

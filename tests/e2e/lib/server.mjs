@@ -29,6 +29,8 @@
 //                    unless okHeaders sets its own cache-control.
 //   setCookies: []   Set-Cookie values sent on every response of the path (ok or failure,
 //                    not on drops).
+//   failWithCookie:  fail every request that carries a cookie of this name, whatever the
+//                    counters say (an oversized-cookie outage, cured by clearing cookies).
 //   methods: []      failures apply only to these methods (default: all). Requests with
 //                    other methods always succeed and do not advance the failFirst counter.
 //
@@ -241,6 +243,9 @@ export async function startFlakyServer({ lifetimeMs = 600_000, log = false } = {
       const index = entry.seen++;
       if (spec.failFirst != null && index < spec.failFirst) fail = true;
       if (spec.failForMs != null && now - entry.definedAt < spec.failForMs) fail = true;
+    }
+    if (spec.failWithCookie && (req.headers.cookie ?? '').split(/;\s*/).some((c) => c.split('=')[0] === spec.failWithCookie)) {
+      fail = true;
     }
     if (fail) {
       const mode = spec.failMode ?? 'status';

@@ -1,0 +1,62 @@
+// `./build.sh demo`: shows a newcomer the whole thing on a local site that fails with a
+// realistic nginx 502 for about 20 s and then recovers.
+//
+//   node tests/e2e/demo.mjs [--browser chromium|firefox] [--headless --screenshot DIR] [--fail-for-ms 20000]
+//
+// With a display it opens the browser (fresh profile, the built extension loaded) on the
+// failing page and leaves it to you; press Ctrl-C to end. With --headless --screenshot DIR it
+// saves the failing tab, the popup mid-recovery and the recovered page, then exits.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { startFlakyServer } from './lib/server.mjs';
+import { sleep } from './lib/wait.mjs';
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+const browserName = option('--browser', 'chromium');
+const headless = process.argv.includes('--headless') || !process.env.DISPLAY;
+const shots = option('--screenshot', null);
+const failForMs = Number(option('--fail-for-ms', '20000'));
+if (!BROWSERS[browserName]) throw new Error(`--browser must be one of ${Object.keys(BROWSERS).join(', ')}`);
+if (!headless && shots) throw new Error('--screenshot needs --headless');
+
+requireDist();
+const server = await startFlakyServer({ lifetimeMs: 30 * 60_000 });
+server.route('/', {
+  failForMs,
+  okBody: '<!doctype html><title>Demo shop</title><h1>Welcome back</h1><p>The shop is up again: Bounceback reloaded this page once the site answered.</p>',
+});
+const url = server.url('/');
+console.log(`Demo site: ${url} (fails with 502 for ${failForMs / 1000} s, then recovers)`);
+
+if (!headless) {
+  // Visible browser: leave it to the person at the keyboard.
+  const browser = await BROWSERS[browserName]({ headless: false });
+  await browser.openTab(url);
+  console.log('Click the Bounceback icon in the toolbar to watch it work. Ctrl-C to end.');
+  process.on('SIGINT', async () => { await browser.close(); await server.close(); process.exit(0); });
+} else {
+  const dir = resolve(shots ?? 'target/demo');
+  mkdirSync(dir, { recursive: true });
+  const browser = await BROWSERS[browserName]();
+  try {
+    const tab = await browser.openTab(url);
+    await tab.waitFor(async () => server.count('/') >= 1, { message: 'the first failure' });
+    await sleep(1500);
+    await tab.screenshot(join(dir, `${browserName}-1-failing-tab.png`));
+    const tabId = await tab.browserTabId();
+    const popup = await browser.openTab(`${browser.extensionOrigin}/popup.html?tab=${tabId}`);
+    await sleep(1500);
+    await popup.screenshot(join(dir, `${browserName}-2-popup-recovering.png`));
+    await popup.close();
+    await tab.waitFor(async () => (await tab.title()) === 'Demo shop', { timeout: failForMs + 90_000, interval: 500, message: 'the recovered page' });
+    await tab.screenshot(join(dir, `${browserName}-3-recovered.png`));
+    console.log(`Recovered after ${server.count('/')} requests to the site. Screenshots in ${dir}`);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
