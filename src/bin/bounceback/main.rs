@@ -3,6 +3,8 @@
 //! - `bounceback classify [--status N] [--header 'Name: value']... [FILE | -]`
 //! - `bounceback simulate ...`
 
+mod simulate;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -12,6 +14,7 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             ExitCode::SUCCESS
         }
+        Some("simulate") => simulate::run(&args[1..]),
         Some(other) => {
             eprintln!("bounceback: unknown command '{other}'\n{USAGE}");
             ExitCode::from(2)
