@@ -190,6 +190,9 @@ impl Engine {
         let mut out = Vec::new();
         match event {
             Event::NavigationStarted { tab_id, url } => {
+                if self.last_nav.get(&tab_id).is_some_and(|n| !same_page(&n.url, &url)) {
+                    self.last_nav.remove(&tab_id);
+                }
                 if self.tabs.get(&tab_id).is_some_and(|t| !same_page(&t.url, &url)) {
                     self.stop(tab_id, &mut out);
                 }
