@@ -61,16 +61,17 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// The wait before attempt `n + 1` (0-based `n` failed attempts so far).
+    /// The wait before attempt `n + 1` (0-based `n` failed attempts so far), in whole ms
+    /// (so deadlines stay integers when the shell's clock is, and survive JSON exactly).
     pub fn delay(&self, n: u32, rng: &mut Rng) -> f64 {
         let ceiling = (self.base_ms * 2f64.powi(n.min(60) as i32)).min(self.cap_ms);
-        (rng.next_f64() * ceiling).max(self.floor_ms)
+        (rng.next_f64() * ceiling).max(self.floor_ms).round()
     }
 
     /// A server-requested wait in seconds, clamped to `[floor, max_retry_after]`, in ms.
     pub fn retry_after(&self, seconds: f64) -> f64 {
         let ms = if seconds.is_finite() { seconds * 1000.0 } else { self.max_retry_after_ms };
-        ms.min(self.max_retry_after_ms).max(self.floor_ms)
+        ms.min(self.max_retry_after_ms).max(self.floor_ms).round()
     }
 }
 

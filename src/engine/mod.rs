@@ -211,7 +211,8 @@ impl Engine {
                 let failure = Failure { status: None, error: Some(error), verdict: None, retry_after_s: None };
                 if trigger {
                     self.navigation_outcome(tab_id, &url, &method, None, Some(failure), now, &mut out);
-                } else if self.tabs.get(&tab_id).is_some_and(|t| !same_page(&t.url, &url)) {
+                } else if self.tabs.get(&tab_id).is_some_and(|t| !same_page(&t.url, &url) || !recovery::is_resendable(&method)) {
+                    // Gone elsewhere, or the user's own POST of this URL: not ours to repeat.
                     self.stop(tab_id, &mut out);
                 }
             }
@@ -956,10 +957,11 @@ impl Engine {
 
     // ---- bookkeeping ----
 
-    /// Drop origins nobody needs.
+    /// Drop origins nobody needs (kept while a probe is out, so that a new failure of the
+    /// origin waits for its answer instead of sending a second probe alongside).
     fn collect_garbage(&mut self) {
         let tabs = &self.tabs;
-        self.origins.retain(|key, _| tabs.values().any(|t| &t.origin == key && t.needs_origin()));
+        self.origins.retain(|key, o| o.in_flight.is_some() || tabs.values().any(|t| &t.origin == key && t.needs_origin()));
     }
 
     fn badge_for(&self, t: &TabRecovery) -> Badge {
