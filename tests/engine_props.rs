@@ -99,7 +99,7 @@ impl World {
         for a in &out {
             match a {
                 Action::ScheduleWakeUp { at_ms } => {
-                    assert!(at_ms.is_none_or(f64::is_finite));
+                    assert!(at_ms.map_or(true, f64::is_finite));
                     self.wake = *at_ms;
                 }
                 Action::Probe { probe_id, url, .. } => {
@@ -152,7 +152,7 @@ impl World {
                     self.now = self.now.max(w);
                 }
                 self.deliver(Event::WokeUp);
-                assert!(self.wake.is_none_or(|w| w > self.now), "deadline not in the future after a wake-up: {:?} <= {}", self.wake, self.now);
+                assert!(self.wake.map_or(true, |w| w > self.now), "deadline not in the future after a wake-up: {:?} <= {}", self.wake, self.now);
                 let again = self.deliver(Event::WokeUp);
                 assert!(
                     !again.iter().any(|a| matches!(a, Action::Probe { .. } | Action::ReloadTab { .. } | Action::ClearCookies { .. })),

@@ -203,14 +203,14 @@ impl Engine {
                 let retry_after_s = retry_after_from(&verdict, &headers, now);
                 let trigger = self.status_triggers(status, &verdict, retry_after_s);
                 let failure = Failure { status: Some(status), error: None, verdict: Some(verdict), retry_after_s };
-                self.navigation_outcome(tab_id, &url, &method, Some(status), trigger.then_some(failure), now, &mut out);
+                self.navigation_outcome(tab_id, &url, &method, if trigger { Ok(failure) } else { Err(status) }, now, &mut out);
             }
             Event::NavigationFailed { tab_id, url, method, error } => {
                 self.remember_nav(tab_id, &url, &method, None);
                 let trigger = self.settings.network_errors && detect::network_error_is_retryable(&error);
                 let failure = Failure { status: None, error: Some(error), verdict: None, retry_after_s: None };
                 if trigger {
-                    self.navigation_outcome(tab_id, &url, &method, None, Some(failure), now, &mut out);
+                    self.navigation_outcome(tab_id, &url, &method, Ok(failure), now, &mut out);
                 } else if self.tabs.get(&tab_id).is_some_and(|t| !same_page(&t.url, &url) || !recovery::is_resendable(&method)) {
                     // Gone elsewhere, or the user's own POST of this URL: not ours to repeat.
                     self.stop(tab_id, &mut out);
@@ -382,21 +382,21 @@ impl Engine {
     // ---- navigation ----
 
     /// A navigation of `tab_id` to `url` ended: failed in a retryable way (`failure`) or not.
-    /// `status` is the answer's status when there was one: a non-retryable error status
-    /// (404, a challenge...) ends recovery without calling it recovered.
-    fn navigation_outcome(&mut self, tab_id: TabId, url: &str, method: &str, status: Option<u16>, failure: Option<Failure>, now: f64, out: &mut Vec<Action>) {
+    /// `Err(status)` is a non-retryable answer: a success ends recovery as recovered, an
+    /// error status (404, a challenge...) ends it without calling it recovered.
+    fn navigation_outcome(&mut self, tab_id: TabId, url: &str, method: &str, outcome: Result<Failure, u16>, now: f64, out: &mut Vec<Action>) {
         if let Some(t) = self.tabs.get(&tab_id) {
             if same_page(&t.url, url) {
-                match failure {
-                    Some(f) => self.failed_again(tab_id, method, f, now),
-                    None if status.is_some_and(|s| s >= 400) => self.stop(tab_id, out),
-                    None => self.page_loaded(tab_id, now, out),
+                match outcome {
+                    Ok(f) => self.failed_again(tab_id, method, f, now),
+                    Err(status) if status >= 400 => self.stop(tab_id, out),
+                    Err(_) => self.page_loaded(tab_id, now, out),
                 }
                 return;
             }
             self.stop(tab_id, out);
         }
-        if let Some(f) = failure {
+        if let Ok(f) = outcome {
             self.begin(tab_id, url, method, f, now);
         }
     }
@@ -414,7 +414,7 @@ impl Engine {
         }
         let retry_after_s = verdict.retry_after_s;
         let failure = Failure { status, error: None, verdict: Some(verdict), retry_after_s };
-        self.navigation_outcome(tab_id, url, &method, status, Some(failure), now, out);
+        self.navigation_outcome(tab_id, url, &method, Ok(failure), now, out);
     }
 
     /// Start recovering `tab_id`.
