@@ -8,7 +8,7 @@
 // instantiates the wasm and restores the state; every wait the core asks for is backed by an
 // alarm as well as a timer.
 
-import init, { Core } from './wasm/bounceback.js';
+import init, { Core, validateSettings } from './wasm/bounceback.js';
 import { api, HEADERS_OF_INTEREST, isWebUrl, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
@@ -34,12 +34,13 @@ async function loadCore() {
     }
   }
   const { [SETTINGS_KEY]: settings } = await api.storage.local.get(SETTINGS_KEY);
-  try {
-    return new Core(settings ?? {}, randomSeed());
-  } catch (e) {
-    console.warn('Bounceback: stored settings refused, using defaults:', e);
-    return new Core({}, randomSeed());
+  // A corrupt or older settings object is repaired by the core; the options page shows what.
+  const fresh = new Core(settings ?? {}, randomSeed());
+  const notices = fresh.notices();
+  if (notices.length) {
+    await api.storage.local.set({ [SETTINGS_KEY]: fresh.settings(), settingsNotices: notices });
   }
+  return fresh;
 }
 
 const ready = loadCore().then((c) => {
@@ -177,7 +178,7 @@ const MAIN_FRAME = { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] 
 // onBeforeRequest is registered too (see BROWSER-TESTING.md); it is also our navigation start.
 api.webRequest.onBeforeRequest.addListener((d) => {
   if (d.tabId < 0 || !isWebUrl(d.url)) return;
-  dispatch({ type: 'navigationStarted', tabId: d.tabId, url: d.url });
+  dispatch({ type: 'navigationStarted', tabId: d.tabId, url: d.url, method: d.method });
 }, MAIN_FRAME);
 
 api.webRequest.onCompleted.addListener(
@@ -249,11 +250,13 @@ async function handleMessage(message, sender) {
       await queue;
       return core.settings();
     case 'saveSettings': {
-      // The core refuses settings that do not validate; only accepted ones are stored.
-      await dispatch({ type: 'settingsChanged', settings: request.settings });
-      const settings = core.settings();
-      await api.storage.local.set({ [SETTINGS_KEY]: settings });
-      return settings;
+      // The core checks every field; only settings it accepts are applied and stored.
+      const outcome = validateSettings(request.settings);
+      if (!outcome.ok) return outcome;
+      await dispatch({ type: 'settingsChanged', settings: outcome.settings });
+      await api.storage.local.set({ [SETTINGS_KEY]: outcome.settings });
+      await api.storage.local.remove('settingsNotices');
+      return outcome;
     }
     default:
       throw new Error(`unknown request ${request.type}`);

@@ -1,23 +1,289 @@
-//! The user's recovery policy: defaults, parsing and validation.
+//! The user's recovery policy: defaults, parsing with repair, and validation.
 //!
-//! PLACEHOLDER owned by the recovery-engine work: replaced by the full settings model.
+//! Settings cross the JS boundary as a camelCase JSON object in which every field is
+//! optional (`{}` means all defaults). [`Settings::validate`] says precisely what is wrong
+//! with a candidate (the engine applies only valid settings); [`Settings::from_json_value`]
+//! and [`Settings::parse`] never fail: they keep every good field, reset each bad one to
+//! its default, and say what they repaired, so a corrupt stored object degrades to
+//! something sensible instead of to nothing.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// When Bounceback may clear a site's cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum CookieClearing {
+    /// Never clear cookies, not even on request.
+    Never,
+    /// Suggest it in the popup; clear only when the user says so (per tab, or remembered per site).
+    #[default]
+    Ask,
+    /// Clear the failing URL's cookies by itself when they look like the culprit.
+    Automatic,
+}
 
 /// What the user chose. Every field has a default, so `{}` is a valid settings object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Settings {
-    /// First backoff step, ms.
+    /// Scale of the first backoff step, ms (the step `n` wait is at most `base·2^n`).
     pub base_ms: f64,
     /// Largest backoff step, ms.
     pub cap_ms: f64,
-    /// Attempts before giving up.
+    /// Smallest wait between two attempts, ms.
+    pub floor_ms: f64,
+    /// Failed attempts (probes or reloads) on one origin before giving up.
     pub max_attempts: u32,
+    /// Time from the first failure after which recovery gives up, ms.
+    pub max_total_ms: f64,
+    /// Longest server-requested `Retry-After` wait honoured as is, ms (longer ones are cut).
+    pub max_retry_after_ms: f64,
+    /// A probe (or a reload, or a cookie clearing) not answered within this is a failure, ms.
+    pub probe_timeout_ms: f64,
+    /// Interval of the slow probe of "tell me when it's back", ms.
+    pub watch_interval_ms: f64,
+    /// How long "tell me when it's back" keeps watching, ms.
+    pub watch_max_ms: f64,
+    /// HTTP statuses that start recovery (429 additionally needs a `Retry-After`).
+    pub statuses: Vec<u16>,
+    /// Recover from connection-level failures (refused, reset, timed out...).
+    pub network_errors: bool,
+    /// Recover from error pages served with a success status, recognised by their text.
+    pub text_detection: bool,
+    /// When cookies may be cleared.
+    pub cookie_clearing: CookieClearing,
+    /// Notify when a page is back.
+    pub notifications: bool,
+    /// Show the in-page banner (read by the shell).
+    pub banner: bool,
+    /// If non-empty, only these hosts (and their subdomains) are recovered.
+    pub allow_list: Vec<String>,
+    /// These hosts (and their subdomains) are never recovered.
+    pub deny_list: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { base_ms: 2_000.0, cap_ms: 120_000.0, max_attempts: 8 }
+        Settings {
+            // Tuned with `bounceback simulate` (outages log-uniform 5 s..30 min): about 9
+            // requests per outage and 25 s mean delay between the site's return and the page.
+            base_ms: 10_000.0,
+            cap_ms: 110_000.0,
+            floor_ms: 10_000.0,
+            max_attempts: 50,
+            max_total_ms: 45.0 * 60_000.0,
+            max_retry_after_ms: 60.0 * 60_000.0,
+            probe_timeout_ms: 30_000.0,
+            watch_interval_ms: 5.0 * 60_000.0,
+            watch_max_ms: 6.0 * 3_600_000.0,
+            statuses: vec![500, 502, 503, 504, 520, 521, 522, 523, 524],
+            network_errors: true,
+            text_detection: true,
+            cookie_clearing: CookieClearing::Ask,
+            notifications: true,
+            banner: true,
+            allow_list: Vec::new(),
+            deny_list: Vec::new(),
+        }
+    }
+}
+
+/// One problem with one setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The camelCase name of the field, as in the JSON object.
+    pub field: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+const MAX_LIST: usize = 1000;
+/// Fields whose validity depends on another field; reset together if repair alone fails.
+const LINKED: &[&str] = &["baseMs", "capMs", "floorMs", "maxRetryAfterMs", "watchIntervalMs", "watchMaxMs"];
+
+impl Settings {
+    /// Check every field; all problems are reported, each naming its field.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errs = Vec::new();
+        let mut err = |field: &str, message: String| errs.push(FieldError { field: field.into(), message });
+        let ms = |v: f64| v.is_finite();
+        if !(ms(self.base_ms) && self.base_ms > 0.0) {
+            err("baseMs", format!("baseMs must be a positive number of milliseconds (got {})", self.base_ms));
+        }
+        if !(ms(self.cap_ms) && self.cap_ms >= self.base_ms) {
+            err("capMs", format!("capMs must be at least baseMs ({} < {})", self.cap_ms, self.base_ms));
+        }
+        if !(ms(self.floor_ms) && self.floor_ms >= 100.0 && self.floor_ms <= self.cap_ms) {
+            err("floorMs", format!("floorMs must be between 100 and capMs (got {})", self.floor_ms));
+        }
+        if !(1..=50).contains(&self.max_attempts) {
+            err("maxAttempts", format!("maxAttempts must be between 1 and 50 (got {})", self.max_attempts));
+        }
+        if !(ms(self.max_total_ms) && self.max_total_ms >= 1_000.0 && self.max_total_ms <= 7.0 * 86_400_000.0) {
+            err("maxTotalMs", format!("maxTotalMs must be between 1 s and 7 days in ms (got {})", self.max_total_ms));
+        }
+        if !(ms(self.max_retry_after_ms) && self.max_retry_after_ms >= self.floor_ms && self.max_retry_after_ms <= 86_400_000.0) {
+            err("maxRetryAfterMs", format!("maxRetryAfterMs must be between floorMs and 1 day (got {})", self.max_retry_after_ms));
+        }
+        if !(ms(self.probe_timeout_ms) && (1_000.0..=300_000.0).contains(&self.probe_timeout_ms)) {
+            err("probeTimeoutMs", format!("probeTimeoutMs must be between 1000 and 300000 (got {})", self.probe_timeout_ms));
+        }
+        if !(ms(self.watch_interval_ms) && self.watch_interval_ms >= 10_000.0) {
+            err("watchIntervalMs", format!("watchIntervalMs must be at least 10000 (got {})", self.watch_interval_ms));
+        }
+        if !(ms(self.watch_max_ms) && self.watch_max_ms >= self.watch_interval_ms && self.watch_max_ms <= 7.0 * 86_400_000.0) {
+            err("watchMaxMs", format!("watchMaxMs must be between watchIntervalMs and 7 days (got {})", self.watch_max_ms));
+        }
+        if let Some(s) = self.statuses.iter().find(|s| !(400..=599).contains(*s)) {
+            err("statuses", format!("statuses must be HTTP error codes 400-599 (got {s})"));
+        }
+        if self.statuses.len() > 200 {
+            err("statuses", "statuses has too many entries".into());
+        }
+        for (name, list) in [("allowList", &self.allow_list), ("denyList", &self.deny_list)] {
+            if list.len() > MAX_LIST {
+                err(name, format!("{name} has more than {MAX_LIST} entries"));
+            }
+            if let Some(p) = list.iter().find(|p| {
+                let p = p.trim().trim_start_matches("*.");
+                p.is_empty() || p.len() > 253 || p.contains(['/', ':', ' ', '@'])
+            }) {
+                err(name, format!("{name} entry {p:?} is not a host name (use e.g. example.com or *.example.com)"));
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(errs)
+        }
+    }
+
+    /// Parse settings from JSON text, repairing what is wrong (see [`Settings::from_json_value`]).
+    pub fn parse(json: &str) -> (Settings, Vec<String>) {
+        match serde_json::from_str::<Value>(json) {
+            Ok(v) => Settings::from_json_value(&v),
+            Err(e) => (Settings::default(), vec![format!("repaired: settings were not valid JSON ({e}), using defaults")]),
+        }
+    }
+
+    /// Build settings from a possibly corrupt or partial JSON object: good fields are kept,
+    /// missing ones take defaults, bad ones are reset to their default with a notice such as
+    /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
+    pub fn from_json_value(value: &Value) -> (Settings, Vec<String>) {
+        let defaults = Settings::default();
+        let mut notices = Vec::new();
+        let Value::Object(input) = value else {
+            return (defaults, vec!["repaired: settings were not an object, using defaults".into()]);
+        };
+        let default_obj = match serde_json::to_value(&defaults) {
+            Ok(Value::Object(m)) => m,
+            _ => return (defaults, notices),
+        };
+        let mut good = Map::new();
+        for (key, val) in input {
+            let Some(default_val) = default_obj.get(key) else {
+                notices.push(format!("ignored unknown setting {key}"));
+                continue;
+            };
+            let mut single = Map::new();
+            single.insert(key.clone(), val.clone());
+            let ok = match serde_json::from_value::<Settings>(Value::Object(single)) {
+                Ok(s) => s.validate().err().map_or(true, |errs| !errs.iter().any(|e| &e.field == key)),
+                Err(_) => false,
+            };
+            if ok {
+                good.insert(key.clone(), val.clone());
+            } else {
+                notices.push(format!("repaired: {key} was {}, reset to {}", short(val), short(default_val)));
+            }
+        }
+        let mut settings: Settings = serde_json::from_value(Value::Object(good.clone())).unwrap_or_default();
+        // Fields that are fine alone may contradict each other (capMs below baseMs).
+        if let Err(errs) = settings.validate() {
+            for e in &errs {
+                notices.push(format!("repaired: {} ({}), reset to {}", e.field, e.message, default_obj.get(&e.field).map(short).unwrap_or_default()));
+                good.remove(&e.field);
+            }
+            settings = serde_json::from_value(Value::Object(good.clone())).unwrap_or_default();
+            if settings.validate().is_err() {
+                for f in LINKED {
+                    good.remove(*f);
+                }
+                notices.push("repaired: timing settings contradicted each other, reset to defaults".into());
+                settings = serde_json::from_value(Value::Object(good)).unwrap_or_default();
+            }
+            if settings.validate().is_err() {
+                settings = Settings::default();
+            }
+        }
+        (settings, notices)
+    }
+}
+
+fn short(v: &Value) -> String {
+    if let Some(f) = v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15) {
+        return format!("{}", f as i64);
+    }
+    let s = v.to_string();
+    if s.len() > 60 {
+        let mut end = 57;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}...", &s[..end])
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn defaults_validate_and_empty_object_is_defaults() {
+        assert_eq!(Settings::default().validate(), Ok(()));
+        let (s, n) = Settings::parse("{}");
+        assert_eq!(s, Settings::default());
+        assert!(n.is_empty());
+    }
+
+    #[test]
+    fn validate_names_fields() {
+        let s = Settings { base_ms: 0.0, cap_ms: -1.0, max_attempts: 0, statuses: vec![200], ..Settings::default() };
+        let errs = s.validate().unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        for f in ["baseMs", "capMs", "maxAttempts", "statuses"] {
+            assert!(fields.contains(&f), "{fields:?}");
+        }
+    }
+
+    #[test]
+    fn repairs_bad_fields_and_keeps_good_ones() {
+        let (s, n) = Settings::from_json_value(&json!({
+            "baseMs": -3, "capMs": 300000, "maxAttempts": "many", "cookieClearing": "automatic", "bogus": 1
+        }));
+        assert_eq!(s.base_ms, 10_000.0);
+        assert_eq!(s.cap_ms, 300_000.0);
+        assert_eq!(s.max_attempts, Settings::default().max_attempts);
+        assert_eq!(s.cookie_clearing, CookieClearing::Automatic);
+        assert!(n.iter().any(|m| m == "repaired: baseMs was -3, reset to 10000"), "{n:?}");
+        assert!(n.iter().any(|m| m.contains("maxAttempts")));
+        assert!(n.iter().any(|m| m.contains("bogus")));
+        assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn repairs_contradictions() {
+        let (s, n) = Settings::from_json_value(&json!({"baseMs": 500000, "capMs": 1000}));
+        assert_eq!(s.validate(), Ok(()));
+        assert!(!n.is_empty());
+        let (s, n) = Settings::parse("not json");
+        assert_eq!(s, Settings::default());
+        assert_eq!(n.len(), 1);
+        let (s, _) = Settings::from_json_value(&json!([1, 2]));
+        assert_eq!(s, Settings::default());
     }
 }

@@ -39,33 +39,70 @@ pub fn classify_html(status: Option<u16>, headers: JsValue, html: &str, now_ms: 
     to_js(&crate::detect::classify_html(status, &headers, html, now_ms))
 }
 
+/// Checks a settings object as the options page submits it: `{ok: true, settings}` with the
+/// canonical object, or `{ok: false, errors: [{field, message}]}` naming each bad field.
+#[wasm_bindgen(js_name = validateSettings)]
+pub fn validate_settings(candidate: JsValue) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Outcome<'a> {
+        ok: bool,
+        settings: Option<&'a Settings>,
+        errors: Vec<crate::settings::FieldError>,
+    }
+    let parsed: Result<Settings, _> = serde_wasm_bindgen::from_value(candidate);
+    let settings = match parsed {
+        Ok(s) => s,
+        Err(e) => {
+            let errors = vec![crate::settings::FieldError { field: String::new(), message: format!("{e}") }];
+            return to_js(&Outcome { ok: false, settings: None, errors });
+        }
+    };
+    match settings.validate() {
+        Ok(()) => to_js(&Outcome { ok: true, settings: Some(&settings), errors: vec![] }),
+        Err(errors) => to_js(&Outcome { ok: false, settings: None, errors }),
+    }
+}
+
 /// The recovery engine, owned by the background.
 #[wasm_bindgen]
 pub struct Core {
     engine: Engine,
+    notices: Vec<String>,
 }
 
 #[wasm_bindgen]
 impl Core {
-    /// A fresh engine with the given settings object (`{}` for defaults) and PRNG seed.
+    /// A fresh engine with the stored settings object (`{}` or undefined for defaults) and a
+    /// PRNG seed. A corrupt or outdated settings object is repaired, never refused: see
+    /// [`Core::notices`].
     #[wasm_bindgen(constructor)]
     pub fn new(settings: JsValue, seed: f64) -> Result<Core, JsValue> {
-        let settings: Settings = if settings.is_undefined() || settings.is_null() {
-            Settings::default()
+        let (settings, notices) = if settings.is_undefined() || settings.is_null() {
+            (Settings::default(), Vec::new())
         } else {
-            from_js("settings", settings)?
+            let value: serde_json::Value = from_js("settings", settings)?;
+            Settings::from_json_value(&value)
         };
-        Ok(Core { engine: Engine::new(settings, seed as u64) })
+        Ok(Core { engine: Engine::new(settings, seed as u64), notices })
     }
 
-    /// An engine restored from a value made by [`Core::snapshot`].
-    pub fn restore(snapshot: JsValue) -> Result<Core, JsValue> {
-        Ok(Core { engine: from_js("snapshot", snapshot)? })
+    /// An engine restored from the JSON text made by [`Core::snapshot`].
+    pub fn restore(snapshot: &str) -> Result<Core, JsValue> {
+        let engine = Engine::restore_json(snapshot).map_err(|e| js_sys::Error::new(&format!("bounceback: {e}")))?;
+        Ok(Core { engine, notices: Vec::new() })
+    }
+
+    /// What was repaired in the settings this core was made with (empty when nothing was).
+    pub fn notices(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.notices)
     }
 
     /// Feed one event (an object tagged by `type`) at `now_ms`; returns the actions to carry out.
     pub fn handle(&mut self, event: JsValue, now_ms: f64) -> Result<JsValue, JsValue> {
         let event: Event = from_js("event", event)?;
+        if !now_ms.is_finite() {
+            return Err(js_sys::Error::new("bounceback: now_ms must be a finite number").into());
+        }
         to_js(&self.engine.handle(event, now_ms))
     }
 
@@ -74,13 +111,25 @@ impl Core {
         to_js(&self.engine.tab_view(tab_id as i64, now_ms))
     }
 
+    /// The recent incidents, oldest first.
+    pub fn incidents(&self) -> Result<JsValue, JsValue> {
+        to_js(self.engine.incidents())
+    }
+
+    /// Forget the incident history.
+    #[wasm_bindgen(js_name = clearIncidents)]
+    pub fn clear_incidents(&mut self) {
+        self.engine.clear_incidents();
+    }
+
     /// The settings in force.
     pub fn settings(&self) -> Result<JsValue, JsValue> {
         to_js(self.engine.settings())
     }
 
-    /// The whole state, for `storage.session`.
-    pub fn snapshot(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.engine)
+    /// The whole state as JSON text, for `storage.session`.
+    pub fn snapshot(&self) -> Result<String, JsValue> {
+        serde_json::to_string(&self.engine.snapshot())
+            .map_err(|e| js_sys::Error::new(&format!("bounceback: cannot snapshot: {e}")).into())
     }
 }

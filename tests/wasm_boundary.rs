@@ -59,16 +59,28 @@ fn a_snapshot_restores_into_an_equal_engine() {
     let mut core = Core::new(js("{}"), 9.0).expect("core");
     core.handle(failing_navigation(), 5_000.0).expect("event");
     let snapshot = core.snapshot().expect("snapshot");
-    let through_json = JSON::parse(&JSON::stringify(&snapshot).expect("json").as_string().unwrap_or_default()).expect("parse");
-    let restored = Core::restore(through_json).expect("restore");
-    assert_eq!(
-        JSON::stringify(&restored.snapshot().expect("snapshot")).ok().and_then(|s| s.as_string()),
-        JSON::stringify(&snapshot).ok().and_then(|s| s.as_string()),
-    );
-    assert!(Core::restore(js(r#"{"garbage":true}"#)).is_err() || Core::restore(JsValue::from_f64(3.0)).is_err());
+    let restored = Core::restore(&snapshot).expect("restore");
+    assert_eq!(restored.snapshot().expect("snapshot"), snapshot);
+    for corrupt in ["", "{}", "{\"version\":999,\"state\":{}}", "[1,2]", "{\"version\":1,\"state\":{\"tabs\":7}}"] {
+        assert!(Core::restore(corrupt).is_err(), "corrupt snapshot refused: {corrupt}");
+    }
 }
 
 #[wasm_bindgen_test]
-fn invalid_settings_are_refused() {
-    assert!(Core::new(js(r#"{"baseMs":"soon"}"#), 1.0).is_err());
+fn corrupt_settings_are_repaired_with_notices() {
+    let core = Core::new(js(r#"{"baseMs":"soon","capMs":-1,"cookieClearing":"always"}"#), 1.0).expect("repaired, not refused");
+    let notices = Array::from(&core.notices().expect("notices"));
+    assert_eq!(notices.length(), 3, "one notice per bad field");
+    let settings = core.settings().expect("settings");
+    assert_eq!(get(&settings, "cookieClearing").as_string().as_deref(), Some("ask"));
+}
+
+#[wasm_bindgen_test]
+fn settings_validation_names_the_bad_field() {
+    let outcome = bounceback::wasm::validate_settings(js(r#"{"baseMs":5000,"capMs":1000}"#)).expect("outcome");
+    assert_eq!(get(&outcome, "ok").as_bool(), Some(false));
+    let errors = Array::from(&get(&outcome, "errors"));
+    assert!(errors.iter().any(|e| get(&e, "field").as_string().as_deref() == Some("capMs")));
+    let outcome = bounceback::wasm::validate_settings(js(r#"{"baseMs":5000}"#)).expect("outcome");
+    assert_eq!(get(&outcome, "ok").as_bool(), Some(true));
 }

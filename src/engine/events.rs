@@ -17,7 +17,13 @@ pub type TabId = i64;
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum Event {
     /// A top-level navigation started in `tab_id` (the user typed, clicked, or we reloaded).
-    NavigationStarted { tab_id: TabId, url: String },
+    NavigationStarted {
+        tab_id: TabId,
+        url: String,
+        /// The request method, when the shell knows it.
+        #[serde(default)]
+        method: Option<String>,
+    },
     /// A top-level navigation received a response.
     NavigationCompleted {
         tab_id: TabId,

@@ -29,7 +29,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
 
     async function settings(overrides) {
       return browser.extensionEval(
-        `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok) throw new Error(r.error); return r.reply; }`,
+        `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok) throw new Error(r.error); if (!r.reply.ok) throw new Error(JSON.stringify(r.reply.errors)); return r.reply.settings; }`,
         { ...FAST, ...overrides });
     }
 

@@ -4,6 +4,7 @@
 //! - `bounceback simulate ...`
 
 mod classify;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("classify") => classify::run(&args[1..]),
+        Some("simulate") => simulate::run(&args[1..]),
         Some(other) => {
             eprintln!("bounceback: unknown command '{other}'\n{USAGE}");
             ExitCode::from(2)

@@ -1,0 +1,99 @@
+//! `bounceback simulate`: measure a recovery policy against simulated outages and print one
+//! JSON object of figures (see `bounceback::engine::sim` for the conventions).
+
+use std::process::ExitCode;
+
+use bounceback::engine::sim::{self, OutageDist, Policy};
+use bounceback::settings::Settings;
+
+const USAGE: &str = "usage: bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S] [--settings JSON]";
+
+struct Args {
+    dist: OutageDist,
+    tabs: u32,
+    policy: Policy,
+    runs: u32,
+    seed: u64,
+    settings: Settings,
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let mut dist = None;
+    let (mut tabs, mut policy, mut runs, mut seed) = (1u32, Policy::Default, None, 1u64);
+    let mut settings = Settings::default();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--outage" => {
+                let s: f64 = value()?.parse().map_err(|_| "--outage must be a number of seconds".to_string())?;
+                if !(s.is_finite() && s >= 0.0) {
+                    return Err("--outage must be a non-negative number of seconds".into());
+                }
+                dist = Some(OutageDist::Fixed(s));
+            }
+            "--outage-dist" => {
+                let v = value()?;
+                let parts: Vec<&str> = v.split(':').collect();
+                let [kind, min, max] = parts[..] else { return Err(format!("bad --outage-dist {v:?}: expected log-uniform:MIN:MAX")) };
+                let (min, max) = (min.parse::<f64>(), max.parse::<f64>());
+                match (kind, min, max) {
+                    ("log-uniform", Ok(min), Ok(max)) if min > 0.0 && max >= min && max.is_finite() => dist = Some(OutageDist::LogUniform { min, max }),
+                    _ => return Err(format!("bad --outage-dist {v:?}: expected log-uniform:MIN:MAX with 0 < MIN <= MAX")),
+                }
+            }
+            "--tabs" => tabs = value()?.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or("--tabs must be 1..=1000")?,
+            "--runs" => runs = Some(value()?.parse().ok().filter(|n| (1..=10_000_000).contains(n)).ok_or("--runs must be 1..=10000000")?),
+            "--seed" => seed = value()?.parse().map_err(|_| "--seed must be an unsigned integer".to_string())?,
+            "--policy" => {
+                policy = match value()?.as_str() {
+                    "default" => Policy::Default,
+                    "fixed5" => Policy::Fixed5,
+                    "chromium" => Policy::Chromium,
+                    other => return Err(format!("unknown policy {other:?} (default, fixed5 or chromium)")),
+                }
+            }
+            "--settings" => {
+                let json = value()?;
+                let (parsed, notices) = Settings::parse(json);
+                if let Some(n) = notices.first() {
+                    return Err(format!("--settings: {n}"));
+                }
+                settings = parsed;
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let dist = dist.ok_or("one of --outage or --outage-dist is required")?;
+    let runs = runs.unwrap_or(match dist {
+        OutageDist::Fixed(_) => 1,
+        OutageDist::LogUniform { .. } => 1000,
+    });
+    Ok(Args { dist, tabs, policy, runs, seed, settings })
+}
+
+/// Run the `simulate` subcommand with the arguments after its name.
+pub fn run(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let args = match parse(args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bounceback simulate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let summary = sim::run_many(args.policy, &args.settings, args.dist, args.tabs, args.runs, args.seed);
+    match serde_json::to_string(&summary) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("bounceback simulate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

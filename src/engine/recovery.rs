@@ -1,0 +1,226 @@
+//! Per-tab recovery state: where a failing tab stands, what to try next, and the advice
+//! given when there is nothing left to try.
+//!
+//! A tab enters recovery when its top-level navigation fails in a retryable way and leaves
+//! it when the page loads, the user navigates elsewhere, stops it, closes the tab or
+//! disables the site. In between it is in one [`Phase`]; the escalation [`Step`] says what
+//! the next healthy probe of its origin leads to (reload → reload bypassing the cache →
+//! clear cookies → give up). A non-idempotent request (POST...) is never resent without
+//! the user: it parks in [`Phase::FailedPost`]. This module holds the data and the pure
+//! decisions about one tab; the engine drives the transitions.
+
+use serde::{Deserialize, Serialize};
+
+use super::events::TabId;
+use super::view::Badge;
+use crate::settings::CookieClearing;
+
+/// Where a tab in recovery stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum Phase {
+    /// Waiting for its origin's next probe (or for the probe in flight).
+    Waiting,
+    /// A `ReloadTab` was issued; waiting for the navigation's outcome until `deadline_ms`.
+    Reloading { deadline_ms: f64 },
+    /// A `ClearCookies` was issued; waiting for `CookiesCleared` until `deadline_ms`.
+    ClearingCookies { deadline_ms: f64 },
+    /// A non-idempotent request failed: only the user's `Resubmit` resends it.
+    FailedPost,
+    /// Recovery gave up; the advice stays visible until the tab navigates or closes.
+    GaveUp,
+    /// After giving up, the user asked to be told when the site is back.
+    Watching { until_ms: f64 },
+}
+
+/// What the next healthy probe leads to, in escalation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Step {
+    Reload,
+    HardReload,
+    ClearCookies,
+    GiveUp,
+}
+
+impl Step {
+    /// The step after this one failed to bring the page back.
+    pub fn escalate(self) -> Step {
+        match self {
+            Step::Reload => Step::HardReload,
+            Step::HardReload => Step::ClearCookies,
+            Step::ClearCookies | Step::GiveUp => Step::GiveUp,
+        }
+    }
+
+    /// The view's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Reload => "reload",
+            Step::HardReload => "hardReload",
+            Step::ClearCookies => "clearCookies",
+            Step::GiveUp => "giveUp",
+        }
+    }
+}
+
+/// One tab's recovery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TabRecovery {
+    pub tab_id: TabId,
+    /// The URL being recovered (without fragment comparisons in mind: see `url::without_fragment`).
+    pub url: String,
+    pub host: String,
+    pub origin: String,
+    /// The method of the failed navigation, upper-cased.
+    pub method: String,
+    pub phase: Phase,
+    pub step: Step,
+    pub started_ms: f64,
+    /// Failed attempts of this tab's origin, as last seen.
+    pub attempts: u32,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub vendor: Option<String>,
+    pub summary: String,
+    pub reasons: Vec<String>,
+    /// Distinct statuses seen, in order (bounded).
+    pub statuses: Vec<u16>,
+    /// Things tried, in order, without repeats ("reload", "hard reload", ...).
+    pub tried: Vec<String>,
+    pub cookies_suspected: bool,
+    pub cookies_cleared: bool,
+    /// What the pending reload is ("reload", "hard reload", "cookies cleared", "resubmit").
+    pub pending_fix: Option<String>,
+    /// The wait before the pending reload was a server's `Retry-After`.
+    pub retry_after_waited: bool,
+    /// Longest `Retry-After` the server asked for, seconds.
+    pub longest_retry_after_s: Option<f64>,
+    pub advice: Option<String>,
+    /// An incident was already recorded for this recovery (at give-up).
+    pub incident_recorded: bool,
+    /// The badge last shown, so that only changes are sent.
+    pub badge: Option<Badge>,
+}
+
+const MAX_STATUSES: usize = 16;
+const MAX_TRIED: usize = 16;
+
+impl TabRecovery {
+    /// Note a status seen for this tab's URL.
+    pub fn saw_status(&mut self, status: u16) {
+        self.last_status = Some(status);
+        if !self.statuses.contains(&status) && self.statuses.len() < MAX_STATUSES {
+            self.statuses.push(status);
+        }
+    }
+
+    /// Note something tried.
+    pub fn tried(&mut self, what: &str) {
+        if !self.tried.iter().any(|t| t == what) && self.tried.len() < MAX_TRIED {
+            self.tried.push(what.to_string());
+        }
+    }
+
+    /// Whether the tab still depends on its origin's probes.
+    pub fn needs_origin(&self) -> bool {
+        matches!(self.phase, Phase::Waiting | Phase::Reloading { .. } | Phase::ClearingCookies { .. } | Phase::Watching { .. })
+    }
+
+    /// The advice shown after giving up, from what was observed.
+    pub fn advice(&self, now_ms: f64, policy: CookieClearing) -> String {
+        let mut parts = Vec::new();
+        let took = duration((now_ms - self.started_ms).max(0.0));
+        if self.step > Step::Reload {
+            parts.push(format!(
+                "The site answers again, but this page kept failing after {} over {took}.",
+                join_tried(&self.tried)
+            ));
+        } else if !self.statuses.is_empty() {
+            let list: Vec<String> = self.statuses.iter().map(u16::to_string).collect();
+            parts.push(format!(
+                "The server kept answering {} for {took}. The site is probably down: try again later or check its status page.",
+                list.join("/")
+            ));
+        } else {
+            let err = self.last_error.as_deref().unwrap_or("no answer");
+            parts.push(format!(
+                "The server could not be reached ({err}) for {took}. The site is probably down, or something between you and it is: try again later."
+            ));
+        }
+        if let Some(s) = self.longest_retry_after_s.filter(|s| *s >= 300.0) {
+            parts.push(format!("The server asked to wait {} before retrying: try again after that.", duration(s * 1000.0)));
+        }
+        if self.cookies_suspected && !self.cookies_cleared {
+            match policy {
+                CookieClearing::Never => parts.push(
+                    "The site answers when asked without cookies, so its cookies are probably the cause: clearing this site's cookies should help (cookie clearing is turned off in settings).".into(),
+                ),
+                _ => parts.push(
+                    "The site answers when asked without cookies, so its cookies are probably the cause: use \"Clear cookies\" for this site.".into(),
+                ),
+            }
+        } else if self.step >= Step::ClearCookies && !self.cookies_cleared && policy != CookieClearing::Never {
+            parts.push("Clearing this site's cookies may help: use \"Clear cookies\".".into());
+        }
+        parts.push("\"Tell me when it's back\" keeps checking and notifies you.".into());
+        parts.join(" ")
+    }
+}
+
+fn join_tried(tried: &[String]) -> String {
+    match tried {
+        [] => "reloading".into(),
+        [one] => format!("a {one}"),
+        _ => {
+            let (last, rest) = tried.split_last().unwrap_or((&tried[0], &[]));
+            format!("{} and {last}", rest.join(", "))
+        }
+    }
+}
+
+/// "45 seconds", "3 minutes", "2 hours".
+pub fn duration(ms: f64) -> String {
+    let s = (ms / 1000.0).round().max(0.0);
+    if s < 90.0 {
+        format!("{s} seconds")
+    } else if s < 90.0 * 60.0 {
+        format!("{} minutes", (s / 60.0).round())
+    } else {
+        let h = (s / 360.0).round() / 10.0;
+        format!("{h} hours")
+    }
+}
+
+/// Whether a request method may be resent without asking (RFC 9110 §9.2.2, the safe subset
+/// a browser reload would repeat: GET, HEAD, OPTIONS).
+pub fn is_resendable(method: &str) -> bool {
+    ["GET", "HEAD", "OPTIONS"].iter().any(|m| m.eq_ignore_ascii_case(method.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escalation_order() {
+        assert_eq!(Step::Reload.escalate(), Step::HardReload);
+        assert_eq!(Step::HardReload.escalate(), Step::ClearCookies);
+        assert_eq!(Step::ClearCookies.escalate(), Step::GiveUp);
+        assert_eq!(Step::GiveUp.escalate(), Step::GiveUp);
+    }
+
+    #[test]
+    fn methods() {
+        assert!(is_resendable("GET") && is_resendable("get") && is_resendable("HEAD"));
+        assert!(!is_resendable("POST") && !is_resendable("PUT") && !is_resendable("DELETE") && !is_resendable(""));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(5_000.0), "5 seconds");
+        assert_eq!(duration(600_000.0), "10 minutes");
+        assert_eq!(duration(2.0 * 3_600_000.0), "2 hours");
+    }
+}

@@ -1,0 +1,729 @@
+//! Simulated-clock scenarios of the recovery engine: events in, actions checked, no browser.
+
+use bounceback::engine::{Action, Command, Engine, Event, ProbeMethod, TabId};
+use bounceback::settings::{CookieClearing, Settings};
+
+const T0: f64 = 1_700_000_000_000.0;
+const URL: &str = "https://shop.example/cart?x=1";
+
+struct H {
+    e: Engine,
+    now: f64,
+    wake: Option<f64>,
+}
+
+impl H {
+    fn new(settings: Settings) -> H {
+        H { e: Engine::new(settings, 42), now: T0, wake: None }
+    }
+    fn send(&mut self, ev: Event) -> Vec<Action> {
+        let out = self.e.handle(ev, self.now);
+        match out.last() {
+            Some(Action::ScheduleWakeUp { at_ms }) => self.wake = *at_ms,
+            other => panic!("batch must end with ScheduleWakeUp, got {other:?}"),
+        }
+        if let Some(w) = self.wake {
+            assert!(w.is_finite());
+        }
+        out
+    }
+    fn at(&mut self, t: f64) -> &mut H {
+        assert!(t >= self.now);
+        self.now = t;
+        self
+    }
+    /// Advance to the requested deadline and wake up.
+    fn wake_up(&mut self) -> Vec<Action> {
+        let w = self.wake.expect("a deadline");
+        self.now = self.now.max(w);
+        self.send(Event::WokeUp)
+    }
+    fn fail(&mut self, tab: TabId, url: &str, status: u16) -> Vec<Action> {
+        self.send(nav(tab, url, "GET", status, vec![]))
+    }
+    fn answer(&mut self, id: u64, status: u16) -> Vec<Action> {
+        self.send(Event::ProbeCompleted { probe_id: id, status: Some(status), error: None, retry_after: None })
+    }
+    fn cmd(&mut self, tab: TabId, command: Command) -> Vec<Action> {
+        self.send(Event::UserCommanded { tab_id: tab, command })
+    }
+    fn state(&self, tab: TabId) -> String {
+        self.e.tab_view(tab, self.now).state
+    }
+    /// Wake up until a credentialed probe goes out, answering failing ones with `status`.
+    fn probe_until_credentialed(&mut self, status: u16) -> u64 {
+        for _ in 0..10 {
+            let out = self.wake_up();
+            let ps = probes(&out);
+            assert_eq!(ps.len(), 1, "{out:?}");
+            let (id, _, cred) = ps[0].clone();
+            if cred {
+                return id;
+            }
+            let again = self.answer(id, status);
+            assert!(probes(&again).is_empty());
+        }
+        panic!("no credentialed probe");
+    }
+}
+
+fn nav(tab: TabId, url: &str, method: &str, status: u16, headers: Vec<(String, String)>) -> Event {
+    Event::NavigationCompleted { tab_id: tab, url: url.into(), method: method.into(), status, headers }
+}
+
+fn probes(out: &[Action]) -> Vec<(u64, String, bool)> {
+    out.iter()
+        .filter_map(|a| match a {
+            Action::Probe { probe_id, url, credentials, method } => {
+                assert_eq!(*method, ProbeMethod::Head);
+                Some((*probe_id, url.clone(), *credentials))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn reloads(out: &[Action]) -> Vec<(TabId, bool)> {
+    out.iter()
+        .filter_map(|a| match a {
+            Action::ReloadTab { tab_id, bypass_cache, .. } => Some((*tab_id, *bypass_cache)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn cleared(out: &[Action]) -> Vec<(TabId, String)> {
+    out.iter()
+        .filter_map(|a| match a {
+            Action::ClearCookies { tab_id, url } => Some((*tab_id, url.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn has(out: &[Action], f: impl Fn(&Action) -> bool) -> bool {
+    out.iter().any(f)
+}
+
+#[test]
+fn bad_gateway_then_healthy_probe_single_reload_incident_recorded() {
+    let mut h = H::new(Settings::default());
+    let out = h.fail(1, URL, 502);
+    assert!(probes(&out).is_empty() && reloads(&out).is_empty());
+    assert!(has(&out, |a| matches!(a, Action::SetBadge { tab_id: 1, countdown_to_ms: Some(_), .. })));
+    let w = h.wake.unwrap();
+    assert!(w >= T0 + Settings::default().floor_ms);
+    assert_eq!(h.state(1), "recovering");
+    assert_eq!(h.e.tab_view(1, h.now).next_step.as_deref(), Some("probe"));
+
+    let out = h.wake_up();
+    let ps = probes(&out);
+    assert_eq!(ps.len(), 1);
+    assert_eq!(ps[0].1, URL);
+    assert!(ps[0].2, "first probe carries credentials");
+    assert_eq!(h.state(1), "probing");
+    let out = h.answer(ps[0].0, 502);
+    assert!(reloads(&out).is_empty());
+    assert_eq!(h.e.tab_view(1, h.now).attempt, 1);
+
+    let id = h.probe_until_credentialed(502);
+    let out = h.answer(id, 200);
+    assert_eq!(reloads(&out), vec![(1, false)]);
+
+    // Our own reload starts a navigation to the same URL: that is not "navigating away".
+    let out = h.send(Event::NavigationStarted { tab_id: 1, url: URL.into(), method: Some("GET".into()) });
+    assert!(!has(&out, |a| matches!(a, Action::ClearBadge { .. })));
+    let out = h.fail(1, URL, 200);
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
+    assert!(has(&out, |a| matches!(a, Action::Notify { id, .. } if id == "recovered-1")));
+    assert_eq!(h.wake, None);
+    assert_eq!(h.state(1), "healthy");
+    let inc = h.e.incidents();
+    assert_eq!(inc.len(), 1);
+    assert_eq!(inc[0].site, "shop.example");
+    assert_eq!(inc[0].outcome, "recovered");
+    assert_eq!(inc[0].fixed_by.as_deref(), Some("reload"));
+    assert_eq!(inc[0].statuses, vec![502]);
+    assert!(inc[0].attempts >= 2);
+    h.e.clear_incidents();
+    assert!(h.e.incidents().is_empty());
+}
+
+#[test]
+fn notifications_off_no_notify() {
+    let mut h = H::new(Settings { notifications: false, ..Settings::default() });
+    h.fail(1, URL, 503);
+    let id = h.probe_until_credentialed(503);
+    h.answer(id, 200);
+    let out = h.fail(1, URL, 200);
+    assert!(!has(&out, |a| matches!(a, Action::Notify { .. })));
+}
+
+#[test]
+fn ten_tabs_one_origin_one_probe_per_wake_up() {
+    let mut h = H::new(Settings::default());
+    for tab in 0..10 {
+        h.fail(tab, &format!("https://shop.example/item/{tab}"), 502);
+    }
+    h.fail(99, "https://other.example/", 502);
+    for _ in 0..5 {
+        let out = h.wake_up();
+        let ps = probes(&out);
+        assert!(ps.len() <= 2, "{ps:?}");
+        for (id, url, _) in ps {
+            h.answer(id, 502);
+            let _ = url;
+        }
+    }
+    // Now answer healthy for shop.example only.
+    let mut reloaded = Vec::new();
+    for _ in 0..10 {
+        let out = h.wake_up();
+        let ps = probes(&out);
+        let shop: Vec<_> = ps.iter().filter(|p| p.1.starts_with("https://shop.example")).collect();
+        assert!(shop.len() <= 1);
+        for (id, url, cred) in ps.clone() {
+            let healthy = url.starts_with("https://shop.example");
+            let out = h.answer(id, if healthy { 200 } else { 502 });
+            if healthy && !cred {
+                // credential-less comparison was healthy: the credentialed follow-up decides
+                let follow = probes(&out);
+                assert_eq!(follow.len(), 1);
+                reloaded.extend(reloads(&h.answer(follow[0].0, 200)));
+            } else {
+                reloaded.extend(reloads(&out));
+            }
+        }
+        if !reloaded.is_empty() {
+            break;
+        }
+    }
+    reloaded.sort();
+    assert_eq!(reloaded, (0..10).map(|t| (t, false)).collect::<Vec<_>>());
+    assert_eq!(h.state(99), "recovering");
+}
+
+#[test]
+fn failed_post_never_reloaded_until_resubmit() {
+    let mut h = H::new(Settings::default());
+    let out = h.send(nav(1, URL, "POST", 502, vec![]));
+    assert!(probes(&out).is_empty() && reloads(&out).is_empty());
+    assert_eq!(h.wake, None);
+    assert_eq!(h.state(1), "failedPost");
+    assert!(has(&out, |a| matches!(a, Action::SetBadge { text, .. } if text == "POST")));
+    h.at(T0 + 3_600_000.0);
+    for c in [Command::RetryNow, Command::HardReload, Command::WatchWhenBack] {
+        let out = h.cmd(1, c);
+        assert!(reloads(&out).is_empty() && probes(&out).is_empty());
+    }
+    assert!(reloads(&h.send(Event::WokeUp)).is_empty());
+    let out = h.cmd(1, Command::Resubmit);
+    assert_eq!(reloads(&out), vec![(1, false)]);
+    let out = h.fail(1, URL, 200);
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
+    assert_eq!(h.e.incidents()[0].fixed_by.as_deref(), Some("resubmit"));
+}
+
+#[test]
+fn post_arriving_during_get_recovery_blocks_automatic_reload() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    h.send(nav(1, URL, "POST", 502, vec![]));
+    assert_eq!(h.state(1), "failedPost");
+    h.at(T0 + 600_000.0);
+    let out = h.send(Event::WokeUp);
+    assert!(probes(&out).is_empty() && reloads(&out).is_empty());
+}
+
+#[test]
+fn retry_after_on_navigation_is_respected() {
+    let mut h = H::new(Settings::default());
+    let ra = vec![("Retry-After".to_string(), "120".to_string())];
+    h.send(nav(1, URL, "GET", 503, ra));
+    assert_eq!(h.wake, Some(T0 + 120_000.0));
+    assert_eq!(h.state(1), "waitingRetryAfter");
+    h.at(T0 + 60_000.0);
+    let out = h.send(Event::WokeUp);
+    assert!(probes(&out).is_empty(), "no probe before Retry-After");
+    let out = h.wake_up();
+    assert_eq!(probes(&out).len(), 1);
+    let id = probes(&out)[0].0;
+    let out = h.answer(id, 200);
+    assert_eq!(reloads(&out).len(), 1);
+    h.fail(1, URL, 200);
+    assert_eq!(h.e.incidents()[0].fixed_by.as_deref(), Some("retry-after wait"));
+}
+
+#[test]
+fn retry_after_on_probe_is_respected() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 503);
+    let out = h.wake_up();
+    let id = probes(&out)[0].0;
+    let sent = h.now;
+    h.send(Event::ProbeCompleted { probe_id: id, status: Some(503), error: None, retry_after: Some("300".into()) });
+    assert_eq!(h.wake, Some(sent + 300_000.0));
+    assert_eq!(h.state(1), "waitingRetryAfter");
+}
+
+#[test]
+fn too_many_requests_only_with_retry_after() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 429);
+    assert_eq!(h.state(1), "healthy");
+    h.send(nav(2, URL, "GET", 429, vec![("retry-after".into(), "30".into())]));
+    assert_eq!(h.state(2), "waitingRetryAfter");
+    assert_eq!(h.wake, Some(T0 + 30_000.0));
+}
+
+#[test]
+fn client_errors_odd_schemes_and_hard_failures_do_not_trigger() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 404);
+    h.fail(2, URL, 403);
+    h.fail(3, "file:///tmp/x.html", 502);
+    h.fail(4, "chrome://newtab/", 502);
+    h.send(Event::NavigationFailed { tab_id: 5, url: URL.into(), method: "GET".into(), error: "net::ERR_CERT_DATE_INVALID".into() });
+    for t in 1..=5 {
+        assert_eq!(h.state(t), "healthy");
+    }
+    assert_eq!(h.wake, None);
+    h.send(Event::NavigationFailed { tab_id: 6, url: URL.into(), method: "GET".into(), error: "net::ERR_CONNECTION_REFUSED".into() });
+    assert_eq!(h.state(6), "recovering");
+    assert_eq!(h.e.tab_view(6, h.now).last_error.as_deref(), Some("net::ERR_CONNECTION_REFUSED"));
+}
+
+#[test]
+fn network_errors_setting_off() {
+    let mut h = H::new(Settings { network_errors: false, ..Settings::default() });
+    h.send(Event::NavigationFailed { tab_id: 6, url: URL.into(), method: "GET".into(), error: "NS_ERROR_CONNECTION_REFUSED".into() });
+    assert_eq!(h.state(6), "healthy");
+}
+
+#[test]
+fn offline_pauses_online_resumes_promptly() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    let out = h.send(Event::ConnectivityChanged { online: false });
+    assert_eq!(h.wake, None);
+    assert_eq!(h.state(1), "offline");
+    assert!(has(&out, |a| matches!(a, Action::SetBadge { text, .. } if text == "off")));
+    h.at(T0 + 600_000.0);
+    let out = h.send(Event::WokeUp);
+    assert!(probes(&out).is_empty());
+    h.at(T0 + 700_000.0);
+    let out = h.send(Event::ConnectivityChanged { online: true });
+    assert_eq!(probes(&out).len(), 1, "probe promptly when back online");
+    assert_eq!(h.state(1), "probing");
+}
+
+#[test]
+fn navigating_elsewhere_stops_and_tab_closed_drops_state() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    h.send(Event::NavigationStarted { tab_id: 1, url: format!("{URL}#section"), method: None });
+    assert_eq!(h.state(1), "recovering", "a fragment change is the same page");
+    let out = h.send(Event::NavigationStarted { tab_id: 1, url: "https://elsewhere.example/".into(), method: Some("GET".into()) });
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
+    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.wake, None);
+
+    h.fail(2, URL, 502);
+    h.send(Event::TabClosed { tab_id: 2 });
+    assert_eq!(h.state(2), "healthy");
+    assert_eq!(h.e.tab_view(2, h.now).url, None);
+    assert_eq!(h.wake, None);
+    let snap = serde_json::to_string(&h.e.snapshot()).unwrap();
+    assert!(!snap.contains("shop.example"), "no trace of closed tab: {snap}");
+}
+
+#[test]
+fn stop_command_clears_badge() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    let out = h.cmd(1, Command::Stop);
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
+    assert_eq!(h.wake, None);
+}
+
+/// Drive one tab through the escalation with a site whose probe is healthy but whose page fails.
+fn escalate(policy: CookieClearing) -> (H, Vec<Vec<Action>>) {
+    let mut h = H::new(Settings { cookie_clearing: policy, ..Settings::default() });
+    h.fail(1, URL, 502);
+    let mut steps = Vec::new();
+    for _ in 0..3 {
+        let out = h.wake_up();
+        let ps = probes(&out);
+        assert_eq!(ps.len(), 1);
+        let mut out = h.answer(ps[0].0, 200);
+        if !ps[0].2 {
+            out = h.answer(probes(&out)[0].0, 200);
+        }
+        steps.push(out.clone());
+        if !reloads(&out).is_empty() {
+            h.fail(1, URL, 502);
+        } else if !cleared(&out).is_empty() {
+            let out = h.send(Event::CookiesCleared { tab_id: 1, removed: 3 });
+            steps.push(out);
+            break;
+        } else {
+            break;
+        }
+    }
+    (h, steps)
+}
+
+#[test]
+fn escalation_reload_hard_reload_then_cookies_automatic() {
+    let (mut h, steps) = escalate(CookieClearing::Automatic);
+    assert_eq!(reloads(&steps[0]), vec![(1, false)]);
+    assert_eq!(reloads(&steps[1]), vec![(1, true)]);
+    assert_eq!(cleared(&steps[2]), vec![(1, URL.to_string())]);
+    assert_eq!(reloads(&steps[3]), vec![(1, true)]);
+    h.fail(1, URL, 200);
+    let inc = &h.e.incidents()[0];
+    assert_eq!(inc.fixed_by.as_deref(), Some("cookies cleared"));
+    assert!(inc.cookies_cleared);
+    assert_eq!(inc.tried, vec!["reload", "hard reload", "cookies cleared"]);
+}
+
+#[test]
+fn escalation_with_ask_gives_up_suggesting_cookies_then_user_clears() {
+    let (mut h, steps) = escalate(CookieClearing::Ask);
+    assert_eq!(steps.len(), 3);
+    assert!(cleared(&steps[2]).is_empty());
+    assert_eq!(h.state(1), "gaveUp");
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.advice.as_deref().unwrap().contains("Clear cookies"), "{v:?}");
+    assert!(has(&steps[2], |a| matches!(a, Action::SetBadge { text, .. } if text == "!")));
+    let out = h.cmd(1, Command::ClearCookies { remember: true });
+    assert_eq!(cleared(&out), vec![(1, URL.to_string())]);
+    let out = h.send(Event::CookiesCleared { tab_id: 1, removed: 2 });
+    assert_eq!(reloads(&out), vec![(1, true)]);
+    // Remembered for the site.
+    assert_eq!(h.e.tab_view(1, h.now).cookie_clearing, CookieClearing::Automatic);
+}
+
+#[test]
+fn escalation_with_never_never_clears() {
+    let (mut h, steps) = escalate(CookieClearing::Never);
+    assert!(steps.iter().all(|s| cleared(s).is_empty()));
+    assert_eq!(h.state(1), "gaveUp");
+    let out = h.cmd(1, Command::ClearCookies { remember: true });
+    assert!(cleared(&out).is_empty());
+    assert_eq!(h.e.tab_view(1, h.now).cookie_clearing, CookieClearing::Never);
+}
+
+/// A site that fails with the user's cookies and works without them.
+fn cookie_culprit(policy: CookieClearing) -> (H, Vec<Action>) {
+    let mut h = H::new(Settings { cookie_clearing: policy, ..Settings::default() });
+    h.fail(1, URL, 520);
+    h.fail(2, "https://bystander.example/", 502);
+    let out = h.wake_up();
+    for (id, _, cred) in probes(&out) {
+        assert!(cred);
+        h.answer(id, if cred { 520 } else { 200 });
+    }
+    // The next probe of shop.example goes without credentials.
+    let out = h.wake_up();
+    let ps = probes(&out);
+    let (id, url, cred) = ps.iter().find(|p| p.1 == URL).cloned().unwrap_or_else(|| panic!("{ps:?}"));
+    assert!(!cred, "{url}");
+    let out = h.answer(id, 200);
+    let follow = probes(&out);
+    assert_eq!(follow.len(), 1);
+    assert!(follow[0].2);
+    let out = h.answer(follow[0].0, 520);
+    (h, out)
+}
+
+#[test]
+fn cookies_suspected_automatic_clears_only_failing_url() {
+    let (h, out) = cookie_culprit(CookieClearing::Automatic);
+    assert_eq!(cleared(&out), vec![(1, URL.to_string())]);
+    assert!(h.e.tab_view(1, h.now).cookies_suspected);
+    assert!(!h.e.tab_view(2, h.now).cookies_suspected);
+}
+
+#[test]
+fn cookies_suspected_ask_shows_in_view_and_continues() {
+    let (mut h, out) = cookie_culprit(CookieClearing::Ask);
+    assert!(cleared(&out).is_empty());
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.cookies_suspected);
+    assert_eq!(v.state, "recovering");
+    assert!(h.wake.is_some());
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["cookiesSuspected"], true);
+    let out = h.cmd(1, Command::ClearCookies { remember: false });
+    assert_eq!(cleared(&out), vec![(1, URL.to_string())]);
+}
+
+#[test]
+fn give_up_with_advice_then_watch_notifies() {
+    let mut h = H::new(Settings { max_attempts: 3, ..Settings::default() });
+    h.fail(1, URL, 502);
+    for _ in 0..3 {
+        let out = h.wake_up();
+        let ps = probes(&out);
+        assert_eq!(ps.len(), 1);
+        h.answer(ps[0].0, 502);
+    }
+    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.wake, None);
+    let v = h.e.tab_view(1, h.now);
+    let advice = v.advice.unwrap();
+    assert!(advice.contains("502") && advice.contains("probably down"), "{advice}");
+    assert_eq!(h.e.incidents()[0].outcome, "gaveUp");
+
+    let out = h.cmd(1, Command::WatchWhenBack);
+    assert_eq!(h.state(1), "watching");
+    assert!(has(&out, |a| matches!(a, Action::SetBadge { text, .. } if text == "W")));
+    assert_eq!(h.wake, Some(h.now + 300_000.0));
+    let out = h.wake_up();
+    let id = probes(&out)[0].0;
+    h.answer(id, 502);
+    assert_eq!(h.wake, Some(h.now + 300_000.0), "slow probe stays slow");
+    let out = h.wake_up();
+    let id = probes(&out)[0].0;
+    let out = h.answer(id, 200);
+    assert!(has(&out, |a| matches!(a, Action::Notify { id, .. } if id == "back-1")));
+    assert!(reloads(&out).is_empty());
+    assert_eq!(h.e.incidents().len(), 1);
+}
+
+#[test]
+fn give_up_after_max_total_time() {
+    let mut h = H::new(Settings { max_total_ms: 60_000.0, ..Settings::default() });
+    h.fail(1, URL, 504);
+    for _ in 0..20 {
+        if h.state(1) == "gaveUp" {
+            break;
+        }
+        let out = h.wake_up();
+        for (id, _, _) in probes(&out) {
+            h.answer(id, 504);
+        }
+    }
+    assert_eq!(h.state(1), "gaveUp");
+    assert!(h.now - T0 <= 60_000.0 + Settings::default().cap_ms);
+}
+
+#[test]
+fn watch_ends_after_its_limit() {
+    let mut h = H::new(Settings { max_attempts: 1, watch_max_ms: 600_000.0, ..Settings::default() });
+    h.fail(1, URL, 502);
+    let out = h.wake_up();
+    h.answer(probes(&out)[0].0, 502);
+    h.cmd(1, Command::WatchWhenBack);
+    for _ in 0..5 {
+        let out = h.wake_up();
+        for (id, _, _) in probes(&out) {
+            h.answer(id, 502);
+        }
+        if h.state(1) == "gaveUp" {
+            break;
+        }
+    }
+    assert_eq!(h.state(1), "gaveUp");
+    assert!(h.e.tab_view(1, h.now).advice.unwrap().contains("Stopped watching"));
+}
+
+#[test]
+fn snapshot_restore_mid_backoff_then_late_wake_up_one_probe() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    h.fail(2, URL, 502);
+    let wake = h.wake.unwrap();
+    let json = serde_json::to_string(&h.e.snapshot()).unwrap();
+    let restored = Engine::restore_json(&json).expect("restores");
+    assert_eq!(restored, h.e);
+    h.e = restored;
+    h.at(wake + 20.0 * 60_000.0);
+    let out = h.send(Event::WokeUp);
+    assert_eq!(probes(&out).len(), 1, "a late wake-up catches up once");
+    let out = h.send(Event::WokeUp);
+    assert!(probes(&out).is_empty() && reloads(&out).is_empty(), "duplicate wake-up does nothing");
+}
+
+#[test]
+fn corrupt_or_old_snapshots_are_errors() {
+    let h = H::new(Settings::default());
+    let mut snap = h.e.snapshot();
+    snap.version = 0;
+    assert!(Engine::restore(snap).is_err());
+    assert!(Engine::restore_json("{\"version\":1,\"state\":{\"tabs\":7}}").is_err());
+    assert!(Engine::restore_json("garbage").is_err());
+    assert!(Engine::restore_json("{}").is_err());
+}
+
+#[test]
+fn duplicate_wake_up_no_double_action() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    let out = h.wake_up();
+    assert_eq!(probes(&out).len(), 1);
+    let out = h.send(Event::WokeUp);
+    assert!(probes(&out).is_empty());
+    let id = probes(&h.wake_up()).len();
+    assert_eq!(id, 0, "the next deadline is the probe timeout: no second probe");
+}
+
+#[test]
+fn probe_timeout_counts_as_failure_and_late_answer_ignored() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    let out = h.wake_up();
+    let (id, _, _) = probes(&out)[0].clone();
+    let sent = h.now;
+    assert_eq!(h.wake, Some(sent + 30_000.0));
+    let out = h.wake_up();
+    assert!(probes(&out).is_empty());
+    assert_eq!(h.e.tab_view(1, h.now).attempt, 1);
+    assert!(h.wake.unwrap() > h.now);
+    let out = h.answer(id, 200);
+    assert!(reloads(&out).is_empty(), "late answer of a timed-out probe is ignored");
+}
+
+#[test]
+fn head_refused_retried_with_get() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    let out = h.wake_up();
+    let id = probes(&out)[0].0;
+    let out = h.answer(id, 405);
+    let get = out.iter().find_map(|a| match a {
+        Action::Probe { probe_id, method: ProbeMethod::Get, credentials: true, .. } => Some(*probe_id),
+        _ => None,
+    });
+    let out = h.answer(get.expect("GET probe"), 200);
+    assert_eq!(reloads(&out).len(), 1);
+}
+
+#[test]
+fn retry_now_and_hard_reload_commands() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    let out = h.cmd(1, Command::RetryNow);
+    assert_eq!(probes(&out).len(), 1);
+    let out = h.cmd(1, Command::RetryNow);
+    assert!(probes(&out).is_empty(), "one probe in flight per origin");
+    let out = h.cmd(1, Command::HardReload);
+    assert_eq!(reloads(&out), vec![(1, true)]);
+}
+
+#[test]
+fn site_disabled_and_deny_list() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    h.fail(2, "https://shop.example/other", 502);
+    let out = h.cmd(1, Command::SetSiteEnabled { enabled: false });
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 2 })));
+    assert!(!h.e.tab_view(1, h.now).site_enabled);
+    h.fail(3, URL, 502);
+    assert_eq!(h.state(3), "healthy");
+    h.cmd(3, Command::SetSiteEnabled { enabled: true });
+    h.fail(3, URL, 502);
+    assert_eq!(h.state(3), "recovering");
+
+    let mut h = H::new(Settings { deny_list: vec!["example.com".into()], ..Settings::default() });
+    h.fail(1, "https://www.example.com/", 502);
+    assert_eq!(h.state(1), "healthy");
+    let mut h = H::new(Settings { allow_list: vec!["*.allowed.example".into()], ..Settings::default() });
+    h.fail(1, "https://www.example.com/", 502);
+    h.fail(2, "https://a.allowed.example/", 502);
+    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(2), "recovering");
+}
+
+#[test]
+fn settings_changed_applies_only_valid_settings() {
+    let mut h = H::new(Settings::default());
+    let bad = Settings { base_ms: -1.0, ..Settings::default() };
+    h.send(Event::SettingsChanged { settings: bad });
+    assert_eq!(h.e.settings(), &Settings::default());
+    let good = Settings { max_attempts: 7, ..Settings::default() };
+    h.send(Event::SettingsChanged { settings: good.clone() });
+    assert_eq!(h.e.settings(), &good);
+}
+
+#[test]
+fn text_detection_off_ignores_page_text() {
+    let mut h = H::new(Settings { text_detection: false, ..Settings::default() });
+    h.fail(1, URL, 200);
+    h.send(Event::PageTextSeen { tab_id: 1, url: URL.into(), title: "502 Bad Gateway".into(), text: "502 Bad Gateway nginx".into() });
+    assert_eq!(h.state(1), "healthy");
+}
+
+#[test]
+fn soft_error_page_served_with_200_triggers() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 200);
+    h.send(Event::PageTextSeen {
+        tab_id: 1,
+        url: URL.into(),
+        title: "502 Bad Gateway".into(),
+        text: "502 Bad Gateway\nnginx/1.25.3".into(),
+    });
+    assert_eq!(h.state(1), "recovering");
+}
+
+fn soft_error_text(tab: TabId, url: &str) -> Event {
+    Event::PageTextSeen { tab_id: tab, url: url.into(), title: "502 Bad Gateway".into(), text: "502 Bad Gateway\nnginx/1.25.3".into() }
+}
+
+#[test]
+fn page_text_of_a_navigation_never_seen_is_ignored() {
+    let mut h = H::new(Settings::default());
+    let out = h.send(soft_error_text(1, URL));
+    assert_eq!(h.state(1), "healthy");
+    assert!(out.iter().all(|a| matches!(a, Action::ScheduleWakeUp { at_ms: None })), "{out:?}");
+}
+
+#[test]
+fn soft_error_after_a_post_is_never_reloaded_on_its_own() {
+    let mut h = H::new(Settings::default());
+    h.send(nav(1, URL, "POST", 200, vec![]));
+    h.send(soft_error_text(1, URL));
+    assert_eq!(h.state(1), "failedPost");
+    for _ in 0..20 {
+        h.now += 60_000.0;
+        let out = h.send(Event::WokeUp);
+        assert!(!out.iter().any(|a| matches!(a, Action::ReloadTab { .. } | Action::Probe { .. })), "{out:?}");
+    }
+}
+
+#[test]
+fn a_bot_challenge_is_never_retried() {
+    let mut h = H::new(Settings::default());
+    h.send(nav(1, URL, "GET", 503, vec![("server".into(), "cloudflare".into()), ("cf-mitigated".into(), "challenge".into())]));
+    assert_eq!(h.state(1), "healthy");
+    h.send(Event::PageTextSeen { tab_id: 1, url: URL.into(), title: "Just a moment...".into(), text: "Checking your browser before accessing shop.example".into() });
+    assert_eq!(h.state(1), "healthy");
+}
+
+#[test]
+fn a_429_without_retry_after_is_left_alone_and_with_it_is_waited_out() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 429);
+    assert_eq!(h.state(1), "healthy");
+    h.send(nav(2, "https://other.example/", "GET", 429, vec![("retry-after".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())]));
+    assert_ne!(h.state(2), "healthy", "an HTTP-date Retry-After (in the past) still counts");
+}
+
+#[test]
+fn tab_view_json_shape() {
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 502);
+    let v = serde_json::to_value(h.e.tab_view(1, h.now)).unwrap();
+    for key in [
+        "state", "url", "site", "lastStatus", "vendor", "summary", "reasons", "attempt", "maxAttempts", "nextAttemptAtMs", "nextStep",
+        "cookiesSuspected", "cookieClearing", "siteEnabled", "advice", "tried",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}: {v}");
+    }
+    assert_eq!(v["site"], "shop.example");
+    assert_eq!(v["lastStatus"], 502);
+    assert_eq!(v["cookieClearing"], "ask");
+}
