@@ -203,7 +203,7 @@ test_lint() {
 
 test_e2e() {
   say "End to end: the built extension in headless Chromium and Firefox"
-  node --test --test-concurrency=1 --test-timeout=600000 tests/e2e/
+  node --test --test-concurrency=1 tests/e2e/
 }
 
 run_tests() {

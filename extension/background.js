@@ -50,7 +50,8 @@ const ready = loadCore().then((c) => {
 });
 
 // Events are handled strictly one after another: each batch of actions is persisted and
-// carried out before the next event reaches the core.
+// carried out before the next event reaches the core. So an action must never await a
+// dispatch of its own (that would wait for itself); it queues the follow-up event instead.
 let queue = Promise.resolve();
 
 function dispatch(event) {
@@ -148,7 +149,7 @@ async function reloadTab({ tabId, url, bypassCache }) {
   if (!tab) return;
   // Only reload the page the core means: if the tab shows something else by now, leave it.
   if (tab.url && tab.url !== url && !tab.url.startsWith('chrome-error:')) {
-    await dispatch({ type: 'navigationStarted', tabId, url: tab.url });
+    dispatch({ type: 'navigationStarted', tabId, url: tab.url }); // Queued behind this batch.
     return;
   }
   await api.tabs.reload(tabId, { bypassCache });
@@ -166,7 +167,7 @@ async function clearCookies({ tabId, url }) {
     if (c.partitionKey) details.partitionKey = c.partitionKey;
     if (await api.cookies.remove(details).catch(() => null)) removed += 1;
   }
-  return dispatch({ type: 'cookiesCleared', tabId, removed });
+  dispatch({ type: 'cookiesCleared', tabId, removed }); // Queued behind this batch.
 }
 
 // ---- Browser events -> core events. Registered synchronously at top level, otherwise

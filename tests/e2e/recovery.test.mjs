@@ -11,6 +11,9 @@ requireDist();
 // Quick but real policy for tests: the same engine, shorter waits.
 const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask' };
 
+// Every test is bounded; a hang fails that test, not the whole run.
+const it = (name, fn) => test(name, { timeout: 150_000 }, fn);
+
 const recovered = (tab) => async () => (await tab.title()) === 'Recovered';
 const NO_END = 1e9; // "fail for ever" for failFirst
 const methods = (server, path) => server.requests(path).map((r) => r.method);
@@ -57,7 +60,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await server?.close();
     });
 
-    test('a healthy page is requested exactly once', async () => {
+    it('a healthy page is requested exactly once', async () => {
       await settings({});
       server.route('/healthy', {});
       const tab = await open(server.url('/healthy'));
@@ -66,7 +69,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(server.count('/healthy'), 1);
     });
 
-    test('a 502 that fails three times comes back with one clean reload', async () => {
+    it('a 502 that fails three times comes back with one clean reload', async () => {
       await settings({});
       server.route('/walk', { failFirst: 3 });
       const tab = await open(server.url('/walk'));
@@ -79,7 +82,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(server.count('/walk'), 5, `requests: ${seen}`);
     });
 
-    test('a 502 page served with 200 (soft error) is recognised and recovered', async () => {
+    it('a 502 page served with 200 (soft error) is recognised and recovered', async () => {
       await settings({});
       server.route('/soft', { failFirst: 1, failMode: 'soft' });
       const tab = await open(server.url('/soft'));
@@ -87,7 +90,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(methods(server, '/soft')[0], 'GET');
     });
 
-    test('an article about 502 errors loads once and is left alone', async () => {
+    it('an article about 502 errors loads once and is left alone', async () => {
       await settings({});
       const tab = await open(server.url('/article-502'));
       await tab.waitFor(async () => /502/.test(await tab.title()), { message: 'the article' });
@@ -96,14 +99,14 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal((await view(await tab.browserTabId())).state, 'healthy');
     });
 
-    test('a dropped connection is recovered once the server answers again', async () => {
+    it('a dropped connection is recovered once the server answers again', async () => {
       await settings({});
       server.route('/drop', { failMode: 'drop', failForMs: 4000 });
       const tab = await open(server.url('/drop'));
       await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
     });
 
-    test('a 503 with Retry-After: 4 gets no request before 4 s have passed', async () => {
+    it('a 503 with Retry-After: 4 gets no request before 4 s have passed', async () => {
       await settings({});
       server.route('/retry-after', { failFirst: 1, failStatus: 503, failHeaders: { 'Retry-After': '4' } });
       const tab = await open(server.url('/retry-after'));
@@ -112,7 +115,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.ok(second.time - first.time >= 4000, `second request after ${second.time - first.time} ms`);
     });
 
-    test('a failed POST is never resent on its own', async () => {
+    it('a failed POST is never resent on its own', async () => {
       await settings({});
       server.route('/submit', { failFirst: NO_END });
       const tab = await open(server.url('/form'));
@@ -124,7 +127,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal((await view(await tab.browserTabId())).state, 'failedPost');
     });
 
-    test('when a reload is not enough, the next one bypasses the cache', async () => {
+    it('when a reload is not enough, the next one bypasses the cache', async () => {
       await settings({});
       // The background's checks (HEAD) pass, but the page itself fails once more on reload.
       server.route('/hard', { failFirst: 2, methods: ['GET'] });
@@ -137,7 +140,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
         `cache-bypass headers on the last reload: ${JSON.stringify(last)}`);
     });
 
-    test('with clearing allowed, the failing site loses its cookies and another site keeps its own', async () => {
+    it('with clearing allowed, the failing site loses its cookies and another site keeps its own', async () => {
       await settings({ cookieClearing: 'automatic' });
       server.route('/set-local', { setCookies: ['other=1; Path=/'] });
       server.route('/set-big', { setCookies: [`big=${'x'.repeat(3000)}; Path=/`, 'small=1; Path=/'] });
@@ -153,7 +156,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.deepEqual(await cookieNames(server.url('/', 'localhost')), ['other']);
     });
 
-    test('with clearing not allowed, no cookie is touched', async () => {
+    it('with clearing not allowed, no cookie is touched', async () => {
       await settings({ cookieClearing: 'never', maxAttempts: 2, capMs: 1000 });
       server.route('/set-big2', { setCookies: [`big2=${'x'.repeat(3000)}; Path=/`] });
       const t = await open(server.url('/set-big2'));
@@ -166,7 +169,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.ok((await cookieNames(server.url('/'))).includes('big2'));
     });
 
-    test('after giving up, no more requests reach the site', async () => {
+    it('after giving up, no more requests reach the site', async () => {
       await settings({ maxAttempts: 2, capMs: 1000 });
       server.route('/down', { failFirst: NO_END });
       const tab = await open(server.url('/down'));
@@ -177,7 +180,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(server.count('/down'), count);
     });
 
-    test('navigating the tab elsewhere stops the retries', async () => {
+    it('navigating the tab elsewhere stops the retries', async () => {
       await settings({});
       server.route('/away', { failFirst: NO_END });
       server.route('/elsewhere', {});
@@ -190,7 +193,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(server.count('/away'), count);
     });
 
-    test('a background stopped in the middle of a backoff still brings the tab back', async () => {
+    it('a background stopped in the middle of a backoff still brings the tab back', async () => {
       await settings({ baseMs: 4000, capMs: 4000, floorMs: 4000 });
       server.route('/killed', { failFirst: 1 });
       const tab = await open(server.url('/killed'));

@@ -29,6 +29,9 @@ export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIU
   const extensionOrigin = `chrome-extension://${extensionId}`;
   const logs = [];
   context.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  const watchWorker = (w) => w.on('console', (m) => logs.push(`[worker ${m.type()}] ${m.text()}`));
+  watchWorker(worker);
+  context.on('serviceworker', watchWorker);
 
   let helper = null; // An extension page kept open to run extension API calls in.
   async function helperPage() {
