@@ -215,6 +215,13 @@ run_tests() {
   test_e2e
 }
 
+bench() {
+  build
+  find_browsers
+  say "Benchmarks (figures to read, not pass/fail)"
+  node tests/bench/run.mjs
+}
+
 demo() {
   build
   find_browsers
@@ -225,6 +232,7 @@ demo() {
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
+  bench) bench ;;
   demo) shift; demo "$@" ;;
-  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test)" ;;
+  *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh bench, ./build.sh demo)" ;;
 esac
