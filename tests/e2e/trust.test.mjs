@@ -1,0 +1,126 @@
+// End to end: Bounceback under abuse. Hostile pages cannot steer it at another site, a
+// background killed between the check and the reload neither loses nor doubles the reload,
+// and nothing leaves the browser except requests to the failing site itself.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { startRecordingProxy } from './lib/proxy.mjs';
+import { startFlakyServer } from './lib/server.mjs';
+import { sleep } from './lib/wait.mjs';
+
+requireDist();
+
+const it = (name, fn) => test(name, { timeout: 150_000 }, fn);
+const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask' };
+const recovered = (tab) => async () => (await tab.title()) === 'Recovered';
+
+// The browsers' own services (sign-in, component updates, remote settings) talk to their
+// vendors whatever extensions do; such traffic is not ours and is set aside by host. Any other
+// destination — an analytics host, a CDN, the extension author's server — fails the test.
+const BROWSER_VENDOR = /(^|\.)(google\.com|googleapis\.com|gvt1\.com|gstatic\.com|mozilla\.(com|net|org)|firefox\.com)(:\d+)?$/;
+
+// Browser options that send every request through the recording proxy, loopback included.
+const viaProxy = {
+  chromium: (port) => ({ args: [`--proxy-server=http://127.0.0.1:${port}`, '--proxy-bypass-list=<-loopback>'] }),
+  firefox: (port) => ({
+    prefs: {
+      'network.proxy.type': 1,
+      'network.proxy.http': '127.0.0.1',
+      'network.proxy.http_port': port,
+      'network.proxy.ssl': '127.0.0.1',
+      'network.proxy.ssl_port': port,
+      'network.proxy.no_proxies_on': '',
+      'network.proxy.allow_hijacking_localhost': true,
+    },
+  }),
+};
+
+for (const [name, launch] of Object.entries(BROWSERS)) {
+  describe(`${name}: trust`, () => {
+    let browser;
+    let server;
+    let proxy;
+    const tabs = [];
+    const open = async (url) => { const t = await browser.openTab(url); tabs.push(t); return t; };
+    const settings = (overrides) => browser.extensionEval(
+      `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok || !r.reply.ok) throw new Error(JSON.stringify(r)); }`,
+      { ...FAST, ...overrides });
+
+    before(async () => {
+      server = await startFlakyServer();
+      proxy = await startRecordingProxy({ allowed: [`127.0.0.1:${server.port}`, `localhost:${server.port}`] });
+      browser = await launch(viaProxy[name](proxy.port));
+    });
+    afterEach(async () => { while (tabs.length) await tabs.pop().close(); });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+      await proxy?.close();
+    });
+
+    it('a page posing as another site\'s error page causes no request to that site', async () => {
+      await settings({});
+      server.route('/victim', {});
+      const victim = server.url('/victim', 'localhost');
+      server.route('/hostile', {
+        okBody: `<!doctype html><title>502 Bad Gateway</title><h1>502 Bad Gateway</h1>
+          <p>${victim} is down. nginx</p><a href="${victim}">retry</a>
+          <script>
+            // Tries to talk to the extension directly: pages have no channel to it.
+            try { chrome.runtime.sendMessage('${'x'.repeat(32)}', { type: 'command', tabId: 1, command: { type: 'hardReload' } }); } catch (e) {}
+            window.postMessage({ type: 'pageTextSeen', title: '502 Bad Gateway', text: '${victim}' }, '*');
+          </script>`,
+      });
+      await open(server.url('/hostile'));
+      await sleep(6000);
+      assert.equal(server.count('/victim'), 0, 'the other site was never contacted');
+      // Whatever Bounceback did, it did to the hostile page's own URL.
+      for (const r of server.requests().filter((r) => r.path !== '/hostile')) {
+        assert.notEqual(r.headers.host, `localhost:${server.port}`, `request to ${r.path} on another host`);
+      }
+    });
+
+    it('a page flooding its DOM with mutations costs one look, not one per mutation', async () => {
+      await settings({});
+      server.route('/flood', {
+        okBody: `<!doctype html><title>Loading</title><div id=d></div><script>
+          let n = 0; const d = document.getElementById('d');
+          const t = setInterval(() => { for (let i = 0; i < 500; i++) { const p = document.createElement('p'); p.textContent = '502 Bad Gateway ' + (n++); d.append(p); if (d.childElementCount > 400) d.firstChild.remove(); } }, 10);
+          setTimeout(() => clearInterval(t), 5000);
+        </script>`,
+      });
+      const tab = await open(server.url('/flood'));
+      await sleep(6000);
+      assert.equal(server.count('/flood'), 1, 'the page was loaded once and never retried');
+      assert.equal(await tab.title(), 'Loading');
+    });
+
+    it('a background stopped between the check and the reload reloads exactly once', async () => {
+      await settings({ baseMs: 3000, capMs: 3000, floorMs: 3000 });
+      // Load fails, the first check fails, the second check passes, then one reload.
+      server.route('/between', { failFirst: 2 });
+      const tab = await open(server.url('/between'));
+      await tab.waitFor(async () => server.count('/between') >= 2, { timeout: 30_000, message: 'the first check' });
+      await browser.stopBackground();
+      await tab.waitFor(recovered(tab), { timeout: 90_000, interval: 500, message: 'the recovered page' });
+      await sleep(2000);
+      const gets = server.requests('/between').filter((r) => r.method === 'GET').length;
+      assert.equal(gets, 2, `one failed load and exactly one reload: ${server.requests('/between').map((r) => r.method)}`);
+    });
+
+    it('nothing leaves the browser except requests to the failing site itself', async () => {
+      await settings({ cookieClearing: 'automatic' });
+      server.route('/private', { failFirst: 3 });
+      const tab = await open(server.url('/private'));
+      await tab.waitFor(recovered(tab), { timeout: 90_000, message: 'the recovered page' });
+      await sleep(2000);
+      const ours = [`127.0.0.1:${server.port}`, `localhost:${server.port}`];
+      const elsewhere = proxy.seen.filter((r) => !ours.includes(r.destination) && !BROWSER_VENDOR.test(r.destination.replace(/:\d+$/, '')));
+      assert.deepEqual(elsewhere.map((r) => `${r.method} ${r.url}`), []);
+      // The extension's checks (HEAD: pages here never send one) went through the proxy, to the failing page.
+      const checks = proxy.seen.filter((r) => r.method === 'HEAD');
+      assert.ok(checks.length >= 1, `the proxy saw the extension's checks: ${JSON.stringify(proxy.seen.map((r) => [r.method, r.url]))}`);
+      for (const r of checks) assert.equal(r.url, server.url('/private'));
+    });
+  });
+}
