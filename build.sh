@@ -203,6 +203,7 @@ test_lint() {
 
 test_e2e() {
   say "End to end: the built extension in headless Chromium and Firefox"
+  node --test tests/shell/
   node --test --test-concurrency=1 tests/e2e/
 }
 
