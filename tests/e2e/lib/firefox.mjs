@@ -34,9 +34,9 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { sleep, waitFor } from './wait.mjs';
 
 const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export function defaultGeckodriver() {
   const cargo = path.join(os.homedir(), '.cargo', 'bin', 'geckodriver');
@@ -324,7 +324,7 @@ export async function launchFirefox({
         if (typeof id !== 'number' || id < 0) throw new Error(`no WebExtension tab id for handle ${handle} (got ${id})`);
         return id;
       }),
-      waitFor: (pred, opts) => waitFor(pred, { ...opts, tab }),
+      waitFor: (pred, opts) => waitForTab(pred, { ...opts, tab }),
       // Extra: text of an open user prompt (alert/confirm/resend-POST) without dismissing it,
       // or null when there is none.
       dialogText: () => op(() => wd('GET', '/alert/text').catch((e) => {
@@ -332,7 +332,7 @@ export async function launchFirefox({
         throw e;
       })),
       // Extra: wait until a document other than the initial about:blank has finished loading.
-      waitForLoad: ({ timeout = 15_000 } = {}) => waitFor(
+      waitForLoad: ({ timeout = 15_000 } = {}) => waitForTab(
         async () => (await tab.evaluate(`() => document.readyState === 'complete' && location.href !== 'about:blank'`).catch(() => false)),
         { timeout, tab, message: 'page load' }),
       close: () => queued(async () => {
@@ -346,25 +346,13 @@ export async function launchFirefox({
     return tab;
   }
 
-  async function waitFor(pred, { timeout = 15_000, interval = 200, message = 'condition', tab } = {}) {
-    const t0 = Date.now();
-    let last;
-    for (;;) {
-      try {
-        last = await pred();
-        if (last) return last;
-      } catch (e) {
-        last = e;
-      }
-      if (Date.now() - t0 >= timeout) break;
-      await sleep(Math.min(interval, Math.max(0, timeout - (Date.now() - t0))));
-    }
-    let state = '';
-    if (tab && !closed) {
+  function waitForTab(pred, { tab, ...options } = {}) {
+    const describe = tab ? async () => {
+      if (closed) return '';
       const [u, t] = await Promise.all([tab.url().catch((e) => `? ${e.message}`), tab.title().catch(() => '?')]);
-      state = ` [tab url=${u} title=${JSON.stringify(t)}]`;
-    }
-    throw new Error(`waitFor timed out after ${timeout} ms: ${message}; last result: ${last instanceof Error ? last.message : JSON.stringify(last)}${state}`);
+      return `[tab url=${u} title=${JSON.stringify(t)}]`;
+    } : undefined;
+    return waitFor(pred, { ...options, describe });
   }
 
   return {
