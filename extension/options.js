@@ -202,7 +202,11 @@ $('importApply').addEventListener('click', () => importText($('importText').valu
 
 localize();
 buildStatusChecks();
-Promise.all([load(), showNotices()]).catch((e) => showErrors([{ field: '', message: String(e?.message ?? e) }]));
+// Save stays disabled until the form holds the stored settings (a submit before would save nonsense).
+Promise.all([load(), showNotices()]).then(
+  () => { $('save').disabled = false; },
+  (e) => showErrors([{ field: '', message: String(e?.message ?? e) }]),
+);
 api.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && 'settingsNotices' in changes) showNotices();
 });

@@ -85,14 +85,15 @@ function render(v) {
 
 function renderCookieButton(v) {
   const offer = v.cookieClearing !== 'never' && !!v.url && ['recovering', 'probing', 'waitingRetryAfter', 'gaveUp', 'watching'].includes(v.state);
-  show('clearCookies', offer);
-  if (!offer) return;
-  if (v.url !== lastCookieUrl) {
+  if (offer && v.url !== lastCookieUrl) {
     lastCookieUrl = v.url;
     cookieCount = null;
     // Exactly the cookies the browser would send to this page (what the background would clear).
     api.cookies.getAll({ url: v.url }).then((c) => { cookieCount = c.length; renderCookieButton(view); }, () => {});
   }
+  // No button for a site that has no cookies: there is nothing to clear.
+  show('clearCookies', offer && cookieCount !== 0);
+  if (!offer) return;
   $('clearCookies').textContent = cookieCount == null
     ? t('clearCookiesFor', v.site)
     : t('clearCookiesForCount', v.site, cookieCount);

@@ -68,7 +68,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
 
     async function optionsPage() {
       const page = await open(`${browser.extensionOrigin}/options.html`);
-      await page.waitFor(async () => (await page.evaluate(`() => document.getElementById('maxAttempts')?.value`)) !== '',
+      await page.waitFor(async () => ((await page.evaluate(`() => document.getElementById('maxAttempts')?.value`)) ?? '') !== '',
         { message: 'the options form' });
       return page;
     }
@@ -93,7 +93,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
 
     it('the popup says what happened and counts down; Retry now brings the page back', async () => {
       await settings(SLOW);
-      const { tab, popup } = await failingTabWithPopup('/ui-retry', { failFirst: 1 });
+      const { tab, tabId, popup } = await failingTabWithPopup('/ui-retry', { failFirst: 1 });
       await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'Bringing this page back', { message: 'the recovering state' });
       const seen = await textOf(popup, 'seen');
       assert.match(seen, /502/, `seen: ${seen}`);
@@ -105,6 +105,11 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.match(await textOf(popup, 'attempts'), /^Try 1 of 6$/);
       assert.match(await textOf(popup, 'nextStep'), /^Next: /);
       await shot(popup, 'popup-recovering');
+      // The toolbar badge counts down too, each second.
+      const badge = () => browser.extensionEval(`async (tabId) => (globalThis.browser ?? chrome).action.getBadgeText({ tabId })`, tabId);
+      const first = await badge();
+      assert.match(first, /^\d+s$/, `badge: ${first}`);
+      await popup.waitFor(async () => (await badge()) !== first, { timeout: 3000, message: 'the badge to tick' });
       const before = server.count('/ui-retry');
       await popup.click('#retryNow');
       await tab.waitFor(recovered(tab), { timeout: 20_000, message: 'the page to come back right after Retry now' });
