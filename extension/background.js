@@ -7,13 +7,22 @@
 // listener is registered synchronously at top level and awaits one `ready` promise that
 // instantiates the wasm and restores the state; every wait the core asks for is backed by an
 // alarm as well as a timer.
+//
+// It also keeps the user informed, in the browser's own words (_locales): the badge counts
+// down each second while a countdown is pending and this background is alive (one timer chain
+// that stops when no countdown remains; after a restart it resumes from storage.session), the
+// in-page banner of a recovering tab is told about each change of that tab, and notifications
+// are shown only when the user wants them and would not see the page anyway.
 
 import init, { Core, validateSettings } from './wasm/bounceback.js';
-import { api, HEADERS_OF_INTEREST, isWebUrl, validateUiMessage } from './shared.js';
+import { api, HEADERS_OF_INTEREST, isWebUrl, t, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
 const SETTINGS_KEY = 'settings';
+const COUNTDOWNS_KEY = 'badgeCountdowns';
+/** View states in which the page is being brought back, and the banner shows. */
+const BANNER_STATES = new Set(['recovering', 'probing', 'waitingRetryAfter', 'offline']);
 
 let core = null;
 let wakeTimer = null;
@@ -43,8 +52,11 @@ async function loadCore() {
   return fresh;
 }
 
-const ready = loadCore().then((c) => {
+const ready = loadCore().then(async (c) => {
   core = c;
+  const { [COUNTDOWNS_KEY]: saved } = await api.storage.session.get(COUNTDOWNS_KEY);
+  for (const [tabId, atMs] of saved ?? []) countdowns.set(tabId, atMs);
+  tickBadges();
   // Catch up with whatever fell due while we were not running, and re-arm the timers.
   dispatch({ type: 'wokeUp' });
 });
@@ -55,8 +67,13 @@ const ready = loadCore().then((c) => {
 let queue = Promise.resolve();
 
 function dispatch(event) {
-  const run = queue.then(() => ready).then(() => step(event));
-  queue = run.catch((e) => console.error('Bounceback: event failed', event, e));
+  return exclusive(() => step(event), event);
+}
+
+/** Runs `fn` in the event queue: after every event before it, before every event after it. */
+function exclusive(fn, what = 'task') {
+  const run = queue.then(() => ready).then(fn);
+  queue = run.catch((e) => console.error('Bounceback: failed', what, e));
   return run;
 }
 
@@ -65,13 +82,17 @@ async function step(event) {
   // Persist before acting: if we are killed half-way, the core's own timeouts redo what was
   // lost, and nothing is done twice.
   await api.storage.session.set({ [SNAPSHOT_KEY]: core.snapshot() });
+  const touched = new Set();
   for (const action of actions) {
+    if (action.type === 'setBadge' || action.type === 'clearBadge') touched.add(action.tabId);
     try {
       await perform(action);
     } catch (e) {
       console.warn('Bounceback: action failed', action, e);
     }
   }
+  if (touched.size) await saveCountdowns();
+  for (const tabId of touched) tellBanner(tabId);
   return actions;
 }
 
@@ -87,26 +108,104 @@ async function perform(action) {
     case 'clearCookies':
       return clearCookies(action);
     case 'setBadge':
-      await api.action.setBadgeBackgroundColor({ tabId: action.tabId, color: action.color });
-      return api.action.setBadgeText({ tabId: action.tabId, text: badgeText(action) });
+      return setBadge(action);
     case 'clearBadge':
+      countdowns.delete(action.tabId);
+      await api.action.setTitle({ tabId: action.tabId, title: t('actionTitle') });
       return api.action.setBadgeText({ tabId: action.tabId, text: '' });
     case 'notify':
-      return api.notifications.create(action.id, {
-        type: 'basic',
-        iconUrl: api.runtime.getURL('icons/icon-128.png'),
-        title: action.title,
-        message: action.message,
-      });
+      return notify(action);
     default:
       console.warn('Bounceback: unknown action', action);
   }
 }
 
-function badgeText(action) {
-  if (action.countdownToMs == null) return action.text;
-  const left = Math.max(0, Math.ceil((action.countdownToMs - Date.now()) / 1000));
+// ---- The badge. The core says what to show; a pending countdown is re-rendered here each
+// second, from its deadline, for as long as this background happens to be alive.
+
+/** tabId -> the deadline its badge counts down to. Mirrored in storage.session. */
+const countdowns = new Map();
+let badgeTicker = null;
+
+function countdownText(atMs, now) {
+  const left = Math.max(0, Math.ceil((atMs - now) / 1000));
   return left >= 100 ? `${Math.round(left / 60)}m` : `${left}s`;
+}
+
+async function setBadge({ tabId, text, color, countdownToMs }) {
+  if (countdownToMs == null) countdowns.delete(tabId);
+  else countdowns.set(tabId, countdownToMs);
+  const state = core.view(tabId, Date.now()).state;
+  await api.action.setBadgeBackgroundColor({ tabId, color });
+  await api.action.setTitle({ tabId, title: t(`badgeTitle_${state}`) });
+  await api.action.setBadgeText({ tabId, text: countdownToMs == null ? text : countdownText(countdownToMs, Date.now()) });
+  tickBadges();
+}
+
+/** One timer chain for every countdown badge: it wakes on the next whole second of the nearest one. */
+function tickBadges() {
+  clearTimeout(badgeTicker);
+  badgeTicker = null;
+  const now = Date.now();
+  let next = Infinity;
+  for (const [tabId, atMs] of countdowns) {
+    api.action.setBadgeText({ tabId, text: countdownText(atMs, now) }).catch(() => countdowns.delete(tabId));
+    if (atMs <= now) {
+      countdowns.delete(tabId); // The wake-up takes over from here.
+      continue;
+    }
+    next = Math.min(next, (atMs - now) % 1000 || 1000);
+  }
+  if (countdowns.size) badgeTicker = setTimeout(tickBadges, next + 20);
+}
+
+function saveCountdowns() {
+  return api.storage.session.set({ [COUNTDOWNS_KEY]: [...countdowns] });
+}
+
+// ---- The in-page banner (content.js): told about every change of its tab while it listens.
+
+function bannerView(tabId) {
+  if (!core.settings().banner) return null;
+  const view = core.view(tabId, Date.now());
+  return BANNER_STATES.has(view.state) ? view : null;
+}
+
+function tellBanner(tabId) {
+  // Most tabs have no banner listening (healthy page, or Chromium's own error page): no harm.
+  api.tabs.sendMessage(tabId, { type: 'banner', view: bannerView(tabId) }, { frameId: 0 }).catch(() => {});
+}
+
+// ---- Notifications: only when wanted, and "the page is back" only when the user would not
+// see it anyway (its tab is not the active tab of a focused window).
+
+async function notify({ id, title, message }) {
+  if (!core.settings().notifications) return;
+  const [, kind, tabIdText] = /^(\w+)-(\d+)$/.exec(id) ?? [];
+  const tab = tabIdText ? await api.tabs.get(Number(tabIdText)).catch(() => null) : null;
+  if (kind === 'recovered' && tab?.active) {
+    const win = await api.windows.get(tab.windowId).catch(() => null);
+    if (win?.focused) return;
+  }
+  const host = hostOf(tab?.url);
+  if (host && (kind === 'recovered' || kind === 'back')) {
+    title = t(`notify_${kind}_title`);
+    message = t(`notify_${kind}_message`, host);
+  }
+  await api.notifications.create(id, {
+    type: 'basic',
+    iconUrl: api.runtime.getURL('icons/icon-128.png'),
+    title,
+    message,
+  });
+}
+
+function hostOf(url) {
+  try {
+    return isWebUrl(url) ? new URL(url).hostname : null;
+  } catch {
+    return null;
+  }
 }
 
 async function scheduleWakeUp(atMs) {
@@ -208,6 +307,15 @@ api.webRequest.onErrorOccurred.addListener((d) => {
 
 api.tabs.onRemoved.addListener((tabId) => dispatch({ type: 'tabClosed', tabId }));
 
+// Clicking "the page is back" shows that tab.
+api.notifications.onClicked.addListener(async (id) => {
+  const match = /^(?:recovered|back)-(\d+)$/.exec(id);
+  api.notifications.clear(id);
+  if (!match) return;
+  const tab = await api.tabs.update(Number(match[1]), { active: true }).catch(() => null);
+  if (tab) await api.windows.update(tab.windowId, { focused: true }).catch(() => {});
+});
+
 api.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === WAKE_ALARM) dispatch({ type: 'wokeUp' });
 });
@@ -234,11 +342,21 @@ async function handleMessage(message, sender) {
     const title = typeof message.title === 'string' ? message.title.slice(0, 1024) : '';
     const text = typeof message.text === 'string' ? message.text.slice(0, 8192) : '';
     await dispatch({ type: 'pageTextSeen', tabId: tab.id, url: sender.url, title, text });
-    return null;
+    // The answer tells the page whether to show the banner; later changes come as 'banner' messages.
+    return bannerView(tab.id);
+  }
+  const request = validateUiMessage(message);
+  if (request.type === 'bannerCommand') {
+    // From the banner in a page: only for that page's own tab, which the sender names.
+    const tab = sender.tab;
+    if (!tab || tab.id == null || sender.frameId !== 0 || !isWebUrl(sender.url)) {
+      throw new Error('banner commands must come from a top-level web page');
+    }
+    await dispatch({ type: 'userCommanded', tabId: tab.id, command: request.command });
+    return bannerView(tab.id);
   }
   // Everything else must come from our own pages (popup, options).
   if (!sender.url?.startsWith(api.runtime.getURL(''))) throw new Error('not from an extension page');
-  const request = validateUiMessage(message);
   await ready;
   switch (request.type) {
     case 'getView':
@@ -250,6 +368,15 @@ async function handleMessage(message, sender) {
     case 'getSettings':
       await queue;
       return core.settings();
+    case 'getIncidents':
+      await queue;
+      return core.incidents();
+    case 'clearIncidents':
+      return exclusive(async () => {
+        core.clearIncidents();
+        await api.storage.session.set({ [SNAPSHOT_KEY]: core.snapshot() });
+        return core.incidents();
+      }, 'clearIncidents');
     case 'saveSettings': {
       // The core checks every field; only settings it accepts are applied and stored.
       const outcome = validateSettings(request.settings);

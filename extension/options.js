@@ -1,36 +1,212 @@
-// The options page: reads and writes the user's settings through the background, which
-// validates them in the core before anything is stored.
-import { api } from './shared.js';
+// The options page: a form over every setting of src/settings.rs.
+//
+// People see seconds, minutes and hours; the settings store milliseconds. Nothing is checked
+// here beyond "is this a number": the background asks the core, which refuses bad values with
+// one message per field, shown next to that field. Notices about settings the core repaired at
+// start-up (a corrupt or older stored object) are shown until dismissed. Export and import go
+// through the same validation.
+import { api, localize, request, t } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
+const form = $('form');
 
-async function request(message) {
-  const answer = await api.runtime.sendMessage(message);
-  if (!answer?.ok) throw new Error(answer?.error ?? 'no answer from the background');
-  return answer.reply;
+/** Fields shown as a number in a unit (`data-unit` = ms per unit), or as a plain count. */
+const NUMBERS = ['baseMs', 'capMs', 'floorMs', 'maxAttempts', 'maxTotalMs', 'maxRetryAfterMs', 'probeTimeoutMs', 'watchIntervalMs', 'watchMaxMs'];
+const FLAGS = ['networkErrors', 'textDetection', 'notifications', 'banner'];
+const LISTS = ['allowList', 'denyList'];
+const STATUSES = [500, 502, 503, 504, 520, 521, 522, 523, 524, 429];
+
+/** Statuses in the stored settings that have no checkbox (e.g. imported): kept as they are. */
+let otherStatuses = [];
+
+function buildStatusChecks() {
+  const box = $('statusChecks');
+  for (const code of STATUSES) {
+    const label = document.createElement('label');
+    label.className = 'check';
+    const input = document.createElement('input');
+    input.type = 'checkbox';
+    input.name = 'status';
+    input.value = String(code);
+    const text = document.createElement('span');
+    text.textContent = t(`status_${code}`);
+    label.append(input, ' ', text);
+    box.append(label);
+  }
+}
+
+function fill(s) {
+  for (const name of NUMBERS) {
+    const input = $(name);
+    const unit = Number(input.dataset.unit ?? 1);
+    input.value = String(Math.round((s[name] / unit) * 1000) / 1000);
+  }
+  for (const name of FLAGS) $(name).checked = !!s[name];
+  for (const name of LISTS) $(name).value = s[name].join('\n');
+  for (const box of form.querySelectorAll('input[name=status]')) box.checked = s.statuses.includes(Number(box.value));
+  otherStatuses = s.statuses.filter((c) => !STATUSES.includes(c));
+  for (const radio of form.querySelectorAll('input[name=cookieClearing]')) radio.checked = radio.value === s.cookieClearing;
+}
+
+/** The form as a settings object, or the fields that are not even numbers. */
+function read() {
+  const settings = {};
+  const errors = [];
+  for (const name of NUMBERS) {
+    const input = $(name);
+    const text = input.value.trim().replace(',', '.');
+    const value = Number(text);
+    if (text === '' || !Number.isFinite(value)) {
+      errors.push({ field: name, message: t('errorNotANumber') });
+      continue;
+    }
+    if (name === 'maxAttempts' && !(Number.isInteger(value) && value >= 0)) {
+      errors.push({ field: name, message: t('errorWholeNumber') });
+      continue;
+    }
+    settings[name] = Math.round(value * Number(input.dataset.unit ?? 1));
+  }
+  for (const name of FLAGS) settings[name] = $(name).checked;
+  for (const name of LISTS) settings[name] = $(name).value.split('\n').map((l) => l.trim()).filter(Boolean);
+  settings.statuses = [...form.querySelectorAll('input[name=status]:checked')].map((b) => Number(b.value)).concat(otherStatuses);
+  settings.cookieClearing = form.querySelector('input[name=cookieClearing]:checked')?.value ?? 'ask';
+  return { settings, errors };
+}
+
+function clearErrors() {
+  $('formError').hidden = true;
+  for (const el of form.querySelectorAll('.field-error')) {
+    el.hidden = true;
+    el.textContent = '';
+  }
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+}
+
+/** Shows each error next to its field (the core's message), and focuses the first. */
+function showErrors(errors) {
+  let first = null;
+  const general = [];
+  for (const { field, message } of errors) {
+    const slot = field && $(`${field}-error`);
+    if (!slot) {
+      general.push(message);
+      continue;
+    }
+    slot.textContent = message;
+    slot.hidden = false;
+    const input = $(field) ?? form.querySelector(`[data-field="${field}"] input`);
+    input?.setAttribute('aria-invalid', 'true');
+    first ??= input;
+  }
+  if (general.length) {
+    $('formError').textContent = general.join(' ');
+    $('formError').hidden = false;
+  }
+  $('saved').textContent = t('notSaved');
+  (first ?? $('formError')).focus?.();
+}
+
+async function save(settings) {
+  const outcome = await request({ type: 'saveSettings', settings });
+  if (!outcome.ok) return outcome;
+  fill(outcome.settings);
+  return outcome;
 }
 
 async function load() {
-  const settings = await request({ type: 'getSettings' });
-  $('settings').value = JSON.stringify(settings, null, 2);
+  fill(await request({ type: 'getSettings' }));
 }
 
-$('form').addEventListener('submit', async (event) => {
+async function showNotices() {
+  const { settingsNotices } = await api.storage.local.get('settingsNotices');
+  const list = Array.isArray(settingsNotices) ? settingsNotices : [];
+  $('noticeList').replaceChildren(...list.map((n) => Object.assign(document.createElement('li'), { textContent: String(n) })));
+  $('notices').hidden = list.length === 0;
+}
+
+form.addEventListener('submit', async (event) => {
   event.preventDefault();
+  clearErrors();
+  $('saved').textContent = '';
+  const { settings, errors } = read();
+  if (errors.length) return showErrors(errors);
   try {
-    const settings = JSON.parse($('settings').value);
-    await request({ type: 'saveSettings', settings });
-    $('notice').textContent = 'Saved.';
-    await load();
+    const outcome = await save(settings);
+    if (!outcome.ok) return showErrors(outcome.errors);
+    $('saved').textContent = t('saved');
+    await showNotices();
   } catch (e) {
-    $('notice').textContent = `Not saved: ${e.message}`;
+    showErrors([{ field: '', message: String(e?.message ?? e) }]);
   }
 });
 
 $('reset').addEventListener('click', async () => {
-  await request({ type: 'saveSettings', settings: {} });
-  $('notice').textContent = 'Reset to defaults.';
-  await load();
+  clearErrors();
+  try {
+    await save({});
+    $('saved').textContent = t('resetDone');
+  } catch (e) {
+    showErrors([{ field: '', message: String(e?.message ?? e) }]);
+  }
 });
 
-load().catch((e) => { $('notice').textContent = String(e.message ?? e); });
+$('dismissNotices').addEventListener('click', async () => {
+  await api.storage.local.remove('settingsNotices');
+  $('notices').hidden = true;
+  form.querySelector('input')?.focus();
+});
+
+$('export').addEventListener('click', async () => {
+  const settings = await request({ type: 'getSettings' });
+  const blob = new Blob([JSON.stringify(settings, null, 2) + '\n'], { type: 'application/json' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = 'bounceback-settings.json';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+});
+
+async function importText(text) {
+  clearErrors();
+  let settings;
+  try {
+    settings = JSON.parse(text);
+  } catch {
+    $('importResult').textContent = t('importNotJson');
+    return;
+  }
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    $('importResult').textContent = t('importNotJson');
+    return;
+  }
+  try {
+    const outcome = await save(settings);
+    if (outcome.ok) {
+      $('importResult').textContent = t('importDone');
+    } else {
+      $('importResult').textContent = t('importRefused', outcome.errors.map((e) => e.message).join(' '));
+    }
+  } catch (e) {
+    $('importResult').textContent = t('importRefused', String(e?.message ?? e));
+  }
+}
+
+$('importFile').addEventListener('change', async (e) => {
+  const file = e.target.files?.[0];
+  if (file) await importText(await file.text());
+  e.target.value = '';
+});
+$('importApply').addEventListener('click', () => importText($('importText').value));
+
+localize();
+buildStatusChecks();
+// Save stays disabled until the form holds the stored settings (a submit before would save nonsense).
+Promise.all([load(), showNotices()]).then(
+  () => { $('save').disabled = false; },
+  (e) => showErrors([{ field: '', message: String(e?.message ?? e) }]),
+);
+api.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && 'settingsNotices' in changes) showNotices();
+});

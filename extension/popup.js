@@ -1,56 +1,222 @@
-// The toolbar popup: shows the core's view of one tab and sends the user's commands.
+// The toolbar popup: shows the core's view of one tab in plain words, live while open, and
+// sends the user's one-click commands.
 //
 // The tab is the active one, or the one named by `?tab=<id>` (used by tests and the demo).
-// Everything it shows comes from the background as data and is rendered as text, never HTML.
-import { api } from './shared.js';
+// It asks the background for the view each second and counts down to the next attempt
+// locally. Everything it shows comes from the background or the page as data and is set as
+// text, never HTML. The headline (a polite live region) changes only when the state does, so
+// a screen reader hears "Checking whether the site is back" once, not a number every second.
+import { api, formatDuration, isWebUrl, localize, request, t } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
+const show = (id, visible) => { $(id).hidden = !visible; };
 
-async function targetTabId() {
+/** States in which Bounceback is working on the tab by itself. */
+const ACTIVE = new Set(['recovering', 'probing', 'waitingRetryAfter', 'offline']);
+
+let tabId = null;
+let view = null;
+let cookieCount = null;
+let lastCookieUrl = null;
+
+async function targetTab() {
   const fromQuery = new URLSearchParams(location.search).get('tab');
   if (fromQuery !== null && /^\d+$/.test(fromQuery)) return Number(fromQuery);
   const [tab] = await api.tabs.query({ active: true, currentWindow: true });
-  return tab?.id ?? null;
+  if (!tab || !isWebUrl(tab.url)) return null;
+  return tab.id ?? null;
 }
 
-async function request(message) {
-  const answer = await api.runtime.sendMessage(message);
-  if (!answer?.ok) throw new Error(answer?.error ?? 'no answer from the background');
-  return answer.reply;
+function headline(v) {
+  if (v.state === 'healthy') return v.lastStatus >= 500 || v.lastError ? t('state_idle') : t('state_healthy');
+  return t(`state_${v.state}`);
 }
 
-function render(view) {
-  $('state').textContent = view.state;
-  const details = $('details');
-  details.replaceChildren();
-  for (const [label, value] of [['Page', view.url], ['Seen', view.summary], ['Attempt', view.attempt != null ? `${view.attempt} of ${view.maxAttempts}` : null]]) {
-    if (value == null || value === '') continue;
-    const dt = document.createElement('dt');
-    dt.textContent = label;
-    const dd = document.createElement('dd');
-    dd.textContent = String(value);
-    details.append(dt, dd);
+function seenLine(v) {
+  const what = v.summary || (v.lastStatus ? `HTTP ${v.lastStatus}` : v.lastError);
+  if (!what) return '';
+  return v.vendor && !v.summary ? t('seenFrom', v.vendor, what) : t('seen', what);
+}
+
+function render(v) {
+  view = v;
+  const status = $('status');
+  if (status.dataset.state !== v.state) {
+    status.dataset.state = v.state;
+    $('headline').textContent = headline(v);
+    closeConfirm();
   }
-  const active = view.state !== 'healthy';
-  $('retryNow').hidden = !active;
-  $('stop').hidden = !active;
+  const recovering = ACTIVE.has(v.state);
+  const seen = v.state === 'healthy' ? '' : seenLine(v);
+  $('seen').textContent = seen;
+  show('seen', !!seen);
+
+  $('attempts').textContent = v.state === 'healthy' ? ''
+    : v.nextAttemptAtMs != null && v.attempt < v.maxAttempts ? t('attemptNext', v.attempt + 1, v.maxAttempts)
+      : t('attemptsUsed', v.attempt, v.maxAttempts);
+  show('progress', v.state !== 'healthy');
+  tick();
+
+  const step = recovering && v.nextStep ? t(`next_${v.nextStep}`) : '';
+  $('nextStep').textContent = step ? t('nextStepIs', step) : '';
+  show('nextStep', !!step);
+
+  const reasons = $('reasons');
+  reasons.replaceChildren(...v.reasons.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
+  show('whyBox', v.state !== 'healthy' && v.reasons.length > 0);
+
+  $('advice').textContent = v.advice ?? '';
+  show('advice', !!v.advice);
+  $('tried').textContent = v.tried.length && v.state !== 'healthy' ? t('triedList', v.tried.join(', ')) : '';
+  show('tried', v.tried.length > 0 && v.state !== 'healthy');
+
+  show('retryNow', recovering || v.state === 'gaveUp' || v.state === 'watching');
+  show('stop', recovering || v.state === 'watching');
+  show('hardReload', recovering || v.state === 'gaveUp');
+  show('watchWhenBack', v.state === 'gaveUp');
+  show('resubmitBox', v.state === 'failedPost');
+  renderCookieButton(v);
+
+  const site = v.site ?? '';
+  show('siteSwitchLabel', !!site);
+  $('siteEnabled').checked = v.siteEnabled;
+  $('siteSwitchText').textContent = t('siteSwitch', site);
+}
+
+function renderCookieButton(v) {
+  const offer = v.cookieClearing !== 'never' && !!v.url && ['recovering', 'probing', 'waitingRetryAfter', 'gaveUp', 'watching'].includes(v.state);
+  if (offer && v.url !== lastCookieUrl) {
+    lastCookieUrl = v.url;
+    cookieCount = null;
+    // Exactly the cookies the browser would send to this page (what the background would clear).
+    api.cookies.getAll({ url: v.url }).then((c) => { cookieCount = c.length; renderCookieButton(view); }, () => {});
+  }
+  // No button for a site that has no cookies: there is nothing to clear.
+  show('clearCookies', offer && cookieCount !== 0);
+  if (!offer) return;
+  $('clearCookies').textContent = cookieCount == null
+    ? t('clearCookiesFor', v.site)
+    : t('clearCookiesForCount', v.site, cookieCount);
+  $('clearCookies').classList.toggle('suggested', v.cookiesSuspected);
+}
+
+/** The countdown, computed locally each second from the view's deadline. */
+function tick() {
+  const at = view?.nextAttemptAtMs;
+  const el = $('countdown');
+  if (at == null || view.state === 'healthy') {
+    el.textContent = '';
+    $('countdownSr').textContent = '';
+    return;
+  }
+  const left = at - Date.now();
+  el.textContent = left > 0 ? t('countdownIn', formatDuration(left)) : t('countdownNow');
+  // For screen readers: the same, readable on demand, refreshed at most every 10 s.
+  const sr = $('countdownSr');
+  if (Date.now() - (Number(sr.dataset.at) || 0) >= 10_000 || sr.dataset.for !== String(at)) {
+    sr.textContent = el.textContent;
+    sr.dataset.at = String(Date.now());
+    sr.dataset.for = String(at);
+  }
+}
+
+function renderIncidents(list) {
+  const items = [...list].reverse().slice(0, 8).map((i) => {
+    const li = document.createElement('li');
+    const what = document.createElement('span');
+    what.className = 'site';
+    what.textContent = i.site;
+    const when = document.createElement('time');
+    when.dateTime = new Date(i.startedMs).toISOString();
+    when.textContent = new Date(i.startedMs).toLocaleString(api.i18n.getUILanguage(), { dateStyle: 'short', timeStyle: 'short' });
+    const detail = document.createElement('span');
+    detail.className = 'detail';
+    const took = formatDuration(i.endedMs - i.startedMs);
+    detail.textContent = i.outcome === 'recovered'
+      ? t('incidentRecovered', took, i.attempts, i.fixedBy ?? '')
+      : t('incidentGaveUp', took, i.attempts);
+    li.append(what, ' · ', when, document.createElement('br'), detail);
+    return li;
+  });
+  $('incidents').replaceChildren(...items);
+  show('historyEmpty', items.length === 0);
+  show('clearHistory', items.length > 0);
 }
 
 function showError(e) {
-  $('error').hidden = false;
   $('error').textContent = String(e?.message ?? e);
+  show('error', true);
+}
+
+async function command(cmd) {
+  $('error').hidden = true;
+  try {
+    render(await request({ type: 'command', tabId, command: cmd }));
+  } catch (e) {
+    showError(e);
+  }
+}
+
+function openConfirm() {
+  $('cookieQuestion').textContent = cookieCount == null
+    ? t('cookieQuestion', view.site)
+    : t('cookieQuestionCount', view.site, cookieCount);
+  $('rememberText').textContent = t('rememberForSite', view.site);
+  $('rememberCookies').checked = false;
+  show('cookieConfirm', true);
+  $('clearCookies').setAttribute('aria-expanded', 'true');
+  $('cookieConfirmNo').focus();
+}
+
+function closeConfirm() {
+  if ($('cookieConfirm').hidden) return;
+  show('cookieConfirm', false);
+  $('clearCookies').setAttribute('aria-expanded', 'false');
 }
 
 async function main() {
-  const tabId = await targetTabId();
-  if (tabId == null) return showError('No tab to show.');
-  const refresh = () => request({ type: 'getView', tabId }).then(render, showError);
-  for (const id of ['retryNow', 'stop']) {
-    $(id).addEventListener('click', () =>
-      request({ type: 'command', tabId, command: { type: id } }).then(render, showError));
+  localize();
+  tabId = await targetTab();
+  $('openOptions').addEventListener('click', () => api.runtime.openOptionsPage());
+  $('clearHistory').addEventListener('click', () => request({ type: 'clearIncidents' }).then(renderIncidents, showError));
+  const refreshIncidents = () => request({ type: 'getIncidents' }).then(renderIncidents, showError);
+  if (tabId == null) {
+    $('headline').textContent = t('notAWebPage');
+    $('status').dataset.state = 'none';
+    await refreshIncidents();
+    return;
   }
-  await refresh();
-  setInterval(refresh, 1000);
+  for (const id of ['retryNow', 'stop', 'hardReload', 'watchWhenBack', 'resubmit']) {
+    $(id).addEventListener('click', () => command({ type: id }));
+  }
+  $('siteEnabled').addEventListener('change', (e) => command({ type: 'setSiteEnabled', enabled: e.target.checked }));
+  $('clearCookies').addEventListener('click', () => ($('cookieConfirm').hidden ? openConfirm() : closeConfirm()));
+  $('cookieConfirmNo').addEventListener('click', () => {
+    closeConfirm();
+    $('clearCookies').focus();
+  });
+  $('cookieConfirmYes').addEventListener('click', () => {
+    const remember = $('rememberCookies').checked;
+    closeConfirm();
+    lastCookieUrl = null; // Count again afterwards.
+    command({ type: 'clearCookies', remember });
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !$('cookieConfirm').hidden) {
+      e.preventDefault();
+      closeConfirm();
+      $('clearCookies').focus();
+    }
+  });
+
+  const refresh = () => request({ type: 'getView', tabId }).then(render, showError);
+  await Promise.all([refresh(), refreshIncidents()]);
+  let n = 0;
+  setInterval(() => {
+    tick();
+    refresh();
+    if (++n % 5 === 0) refreshIncidents();
+  }, 1000);
 }
 
 main().catch(showError);

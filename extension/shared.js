@@ -17,31 +17,116 @@ export function isWebUrl(url) {
   return typeof url === 'string' && /^https?:\/\//i.test(url);
 }
 
-const COMMANDS = new Set(['retryNow', 'stop', 'hardReload', 'clearCookies', 'resubmit', 'watchWhenBack', 'setSiteEnabled']);
+/** Allowed fields of each command (the core parses it again into its typed enum). */
+const COMMANDS = {
+  retryNow: {},
+  stop: {},
+  hardReload: {},
+  clearCookies: { remember: 'boolean?' },
+  resubmit: {},
+  watchWhenBack: {},
+  setSiteEnabled: { enabled: 'boolean' },
+};
+
+/** Commands a content script (the in-page banner) may send, for its own tab only. */
+const BANNER_COMMANDS = new Set(['retryNow', 'stop']);
+
+/** Fields of each message type, besides `type`. `tabId` is a tab id, the rest as named. */
+const MESSAGES = {
+  getView: ['tabId'],
+  command: ['tabId', 'command'],
+  getSettings: [],
+  saveSettings: ['settings'],
+  getIncidents: [],
+  clearIncidents: [],
+  bannerCommand: ['command'],
+};
+
+function onlyFields(object, allowed, what) {
+  for (const key of Object.keys(object)) {
+    if (!allowed.includes(key)) throw new Error(`${what}: unexpected field ${String(key).slice(0, 40)}`);
+  }
+}
+
+function validCommand(command, allowedTypes) {
+  if (typeof command !== 'object' || command === null || Array.isArray(command)) throw new Error('command must be an object');
+  const fields = Object.hasOwn(COMMANDS, command.type) ? COMMANDS[command.type] : null;
+  if (!fields || (allowedTypes && !allowedTypes.has(command.type))) throw new Error('unknown command');
+  onlyFields(command, ['type', ...Object.keys(fields)], `command ${command.type}`);
+  const out = { type: command.type };
+  for (const [name, kind] of Object.entries(fields)) {
+    const value = command[name];
+    if (value === undefined && kind.endsWith('?')) continue;
+    if (typeof value !== 'boolean') throw new Error(`command ${command.type}: ${name} must be true or false`);
+    out[name] = value;
+  }
+  return out;
+}
 
 /**
- * Checks a message from the popup or options page and returns it in canonical form; throws
- * on anything that does not fit. (The core parses the command again into its typed enum.)
+ * Checks a message from the popup, the options page or the banner and returns it in
+ * canonical form; throws on anything that does not fit (unknown types and unknown fields
+ * included). Who may send which type is the background's business: see handleMessage.
  */
 export function validateUiMessage(message) {
-  if (typeof message !== 'object' || message === null) throw new Error('message must be an object');
-  const tabId = message.tabId;
-  const needsTab = message.type === 'getView' || message.type === 'command';
-  if (needsTab && !(Number.isInteger(tabId) && tabId >= 0)) throw new Error('tabId must be a non-negative integer');
-  if (message.type === 'getView') return { type: 'getView', tabId };
-  if (message.type === 'command') {
-    const command = message.command;
-    if (typeof command !== 'object' || command === null || !COMMANDS.has(command.type)) {
-      throw new Error('unknown command');
-    }
-    return { type: 'command', tabId, command };
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('message must be an object');
+  const type = message.type;
+  if (typeof type !== 'string' || !Object.hasOwn(MESSAGES, type)) {
+    throw new Error(`unknown message type ${String(type).slice(0, 40)}`);
   }
-  if (message.type === 'getSettings') return { type: 'getSettings' };
-  if (message.type === 'saveSettings') {
+  onlyFields(message, ['type', ...MESSAGES[type]], type);
+  const out = { type };
+  if (MESSAGES[type].includes('tabId')) {
+    if (!(Number.isInteger(message.tabId) && message.tabId >= 0)) throw new Error('tabId must be a non-negative integer');
+    out.tabId = message.tabId;
+  }
+  if (type === 'command') out.command = validCommand(message.command);
+  if (type === 'bannerCommand') out.command = validCommand(message.command, BANNER_COMMANDS);
+  if (type === 'saveSettings') {
     if (typeof message.settings !== 'object' || message.settings === null || Array.isArray(message.settings)) {
       throw new Error('settings must be an object');
     }
-    return { type: 'saveSettings', settings: message.settings };
+    out.settings = message.settings;
   }
-  throw new Error(`unknown message type ${String(message.type).slice(0, 40)}`);
+  return out;
+}
+
+// ---- Text: everything a person reads comes from _locales through these two helpers.
+
+/** The localised message `key` with `$1`.. substitutions; the key itself if it is missing. */
+export function t(key, ...subs) {
+  return api.i18n.getMessage(key, subs.map(String)) || key;
+}
+
+/**
+ * Fills `[data-i18n]` elements' text, and `data-i18n-<attr>` attributes (e.g.
+ * `data-i18n-aria-label="key"`), under `root`. Text only: never HTML.
+ */
+export function localize(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('*')) {
+    for (const { name, value } of [...el.attributes]) {
+      if (name.startsWith('data-i18n-')) el.setAttribute(name.slice('data-i18n-'.length), t(value));
+    }
+  }
+  if (root === document) {
+    document.documentElement.lang = api.i18n.getUILanguage();
+    document.documentElement.dir = api.i18n.getMessage('@@bidi_dir') || 'ltr';
+  }
+}
+
+/** Sends one message to the background; resolves with its reply, rejects with its error. */
+export async function request(message) {
+  const answer = await api.runtime.sendMessage(message);
+  if (!answer?.ok) throw new Error(answer?.error ?? 'no answer from the background');
+  return answer.reply;
+}
+
+/** "12 s", "3 min 05 s", "2 h 10 min" (seconds rounded up). */
+export function formatDuration(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  if (total < 60) return t('durSeconds', total);
+  const m = Math.floor(total / 60);
+  if (m < 60) return t('durMinutes', m, String(total % 60).padStart(2, '0'));
+  return t('durHours', Math.floor(m / 60), String(m % 60).padStart(2, '0'));
 }

@@ -92,6 +92,8 @@ function makeTab(page, browser) {
     evaluate: (fnSource, ...args) => page.evaluate(([src, a]) => (0, eval)(`(${src})`)(...a), [fnSource, args]),
     waitFor: (predicate, options) => waitFor(predicate, options),
     click: (selector) => page.click(selector),
+    /** Presses one key ('Tab', 'Enter', ...) in the page, as a keyboard user would. */
+    press: (key) => page.keyboard.press(key),
     screenshot: (path) => page.screenshot({ path }),
     async browserTabId() {
       const url = page.url();

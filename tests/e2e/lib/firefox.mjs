@@ -37,6 +37,8 @@ import path from 'node:path';
 import { sleep, waitFor } from './wait.mjs';
 
 const ELEMENT_KEY = 'element-6066-11e4-a52e-4f735466cecf';
+// WebDriver's code points for the keys tests press (https://w3c.github.io/webdriver/#keyboard-actions).
+const WEBDRIVER_KEYS = { Tab: '\uE004', Enter: '\uE007', Escape: '\uE00C', Space: '\uE00D' };
 
 export function defaultGeckodriver() {
   const cargo = path.join(os.homedir(), '.cargo', 'bin', 'geckodriver');
@@ -303,6 +305,12 @@ export async function launchFirefox({
       click: (selector) => op(async () => {
         const el = await wd('POST', '/element', { using: 'css selector', value: selector });
         await wd('POST', `/element/${el[ELEMENT_KEY]}/click`, {});
+      }),
+      // One key ('Tab', 'Enter', 'Escape', ' ' or a character), as a keyboard user presses it.
+      press: (key) => op(async () => {
+        const value = WEBDRIVER_KEYS[key] ?? key;
+        await wd('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value }, { type: 'keyUp', value }] }] });
+        await wd('DELETE', '/actions');
       }),
       screenshot: (file) => op(async () => {
         const b64 = await wd('GET', '/screenshot');

@@ -1,0 +1,242 @@
+// End to end, as a user: the popup (opened in a tab as popup.html?tab=<id>), the options
+// page and the in-page banner, in each real browser, against the local flaky server. Judged
+// by what is on screen, what the tab shows and what the server received. Screenshots of each
+// state go to tests/artifacts/<browser>-<state>.png (git-ignored).
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { startFlakyServer } from './lib/server.mjs';
+import { sleep } from './lib/wait.mjs';
+
+requireDist();
+
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+mkdirSync(ARTIFACTS, { recursive: true });
+
+// Quick but real policy for tests; SLOW leaves time to press buttons before the next try.
+const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask', banner: true };
+const SLOW = { baseMs: 30_000, capMs: 30_000, floorMs: 30_000 };
+const NO_END = 1e9;
+
+const it = (name, fn) => test(name, { timeout: 150_000 }, fn);
+const recovered = (tab) => async () => (await tab.title()) === 'Recovered';
+const textOf = (tab, id) => tab.evaluate(`(id) => { const e = document.getElementById(id); return e && !e.hidden && !e.closest('[hidden]') ? e.textContent : null; }`, id);
+
+for (const [name, launch] of Object.entries(BROWSERS)) {
+  describe(`${name}: user interface`, () => {
+    let browser;
+    let server;
+    const tabs = [];
+    const shot = (tab, state) => tab.screenshot(join(ARTIFACTS, `${name}-${state}.png`));
+
+    async function open(url) {
+      const tab = await browser.openTab(url);
+      tabs.push(tab);
+      return tab;
+    }
+
+    async function settings(overrides) {
+      return browser.extensionEval(
+        `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok) throw new Error(r.error); if (!r.reply.ok) throw new Error(JSON.stringify(r.reply.errors)); return r.reply.settings; }`,
+        { ...FAST, ...overrides });
+    }
+
+    async function view(tabId) {
+      return browser.extensionEval(
+        `async (tabId) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'getView', tabId }); if (!r.ok) throw new Error(r.error); return r.reply; }`,
+        tabId);
+    }
+
+    async function cookieNames(url) {
+      return browser.extensionEval(
+        `async (url) => (await (globalThis.browser ?? chrome).cookies.getAll({ url })).map((c) => c.name).sort()`, url);
+    }
+
+    /** A tab failing on `path`, and the popup for it, once the popup shows it recovering. */
+    async function failingTabWithPopup(path, spec) {
+      server.route(path, spec);
+      const tab = await open(server.url(path));
+      await tab.waitFor(async () => server.count(path) >= 1, { message: 'the failed load' });
+      const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
+      await tab.waitFor(async () => (await view(tabId)).state !== 'healthy', { message: 'recovery to start' });
+      const popup = await open(`${browser.extensionOrigin}/popup.html?tab=${tabId}`);
+      return { tab, tabId, popup };
+    }
+
+    async function optionsPage() {
+      const page = await open(`${browser.extensionOrigin}/options.html`);
+      await page.waitFor(async () => ((await page.evaluate(`() => document.getElementById('maxAttempts')?.value`)) ?? '') !== '',
+        { message: 'the options form' });
+      return page;
+    }
+
+    /** Types into a form field the way the browser would report it (value + input event). */
+    const setField = (page, id, value) => page.evaluate(`(id, value) => {
+      const e = document.getElementById(id); e.focus(); e.value = value;
+      e.dispatchEvent(new Event('input', { bubbles: true })); e.dispatchEvent(new Event('change', { bubbles: true }));
+    }`, id, value);
+
+    before(async () => {
+      server = await startFlakyServer();
+      browser = await launch();
+    });
+    afterEach(async () => {
+      while (tabs.length) await tabs.pop().close();
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('the popup says what happened and counts down; Retry now brings the page back', async () => {
+      await settings(SLOW);
+      const { tab, tabId, popup } = await failingTabWithPopup('/ui-retry', { failFirst: 1 });
+      await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'Bringing this page back', { message: 'the recovering state' });
+      const seen = await textOf(popup, 'seen');
+      assert.match(seen, /502/, `seen: ${seen}`);
+      assert.match(seen, /nginx/, `seen: ${seen}`);
+      const countdown = await popup.waitFor(() => textOf(popup, 'countdown'), { message: 'the countdown' });
+      assert.match(countdown, /^next in \d+ s$/, countdown);
+      await sleep(1500);
+      assert.notEqual(await textOf(popup, 'countdown'), countdown, 'the countdown ticks');
+      assert.match(await textOf(popup, 'attempts'), /^Try 1 of 6$/);
+      assert.match(await textOf(popup, 'nextStep'), /^Next: /);
+      await shot(popup, 'popup-recovering');
+      // The toolbar badge counts down too, each second.
+      const badge = () => browser.extensionEval(`async (tabId) => (globalThis.browser ?? chrome).action.getBadgeText({ tabId })`, tabId);
+      const first = await badge();
+      assert.match(first, /^\d+s$/, `badge: ${first}`);
+      await popup.waitFor(async () => (await badge()) !== first, { timeout: 3000, message: 'the badge to tick' });
+      const before = server.count('/ui-retry');
+      await popup.click('#retryNow');
+      await tab.waitFor(recovered(tab), { timeout: 20_000, message: 'the page to come back right after Retry now' });
+      assert.ok(server.count('/ui-retry') > before);
+      await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'This page is fine', { message: 'the healthy state' });
+      await popup.waitFor(async () => /ui-retry|127\.0\.0\.1/.test(await popup.evaluate(`() => document.getElementById('incidents').textContent`)),
+        { timeout: 10_000, message: 'the incident in the history' });
+      await shot(popup, 'popup-recovered');
+    });
+
+    it('Stop in the popup ends the retries', async () => {
+      await settings({});
+      const { popup } = await failingTabWithPopup('/ui-stop', { failFirst: NO_END });
+      await popup.waitFor(() => textOf(popup, 'stop'), { message: 'the Stop button' });
+      await popup.click('#stop');
+      await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'Not retrying this page', { message: 'the stopped state' });
+      await shot(popup, 'popup-stopped');
+      const count = server.count('/ui-stop');
+      await sleep(5000);
+      assert.equal(server.count('/ui-stop'), count, 'no request after Stop');
+    });
+
+    it('clearing cookies from the popup asks once, then clears them and the page recovers', async () => {
+      await settings(SLOW);
+      server.route('/ui-set-cookie', { setCookies: [`uibig=${'x'.repeat(3000)}; Path=/`, 'uismall=1; Path=/'] });
+      const setter = await open(server.url('/ui-set-cookie'));
+      await setter.waitFor(recovered(setter), { message: 'the cookies' });
+      assert.deepEqual(await cookieNames(server.url('/')), ['uibig', 'uismall']);
+      const { tab, popup } = await failingTabWithPopup('/ui-cookie', { failWithCookie: 'uibig' });
+      await popup.waitFor(async () => /\(2\)/.test(await textOf(popup, 'clearCookies')), { message: 'the cookie button with its count' });
+      await popup.click('#clearCookies');
+      const question = await popup.waitFor(() => textOf(popup, 'cookieQuestion'), { message: 'the confirm step' });
+      assert.match(question, /2 cookies of 127\.0\.0\.1/);
+      assert.deepEqual(await cookieNames(server.url('/')), ['uibig', 'uismall'], 'nothing cleared before confirming');
+      await popup.click('#rememberCookies');
+      await shot(popup, 'popup-cookie-confirm');
+      await popup.click('#cookieConfirmYes');
+      await tab.waitFor(recovered(tab), { timeout: 30_000, message: 'the page after clearing cookies' });
+      assert.deepEqual(await cookieNames(server.url('/')), []);
+      // "Remember for this site": the site's policy is now automatic.
+      assert.equal((await view(await tab.browserTabId())).cookieClearing, 'automatic');
+    });
+
+    it('a setting changed in the options form is used by the engine', async () => {
+      await settings({});
+      const page = await optionsPage();
+      await shot(page, 'options');
+      await setField(page, 'maxAttempts', '3');
+      await page.click('input[name=cookieClearing][value=never]');
+      await page.click('#save');
+      await page.waitFor(async () => (await textOf(page, 'saved')) === 'Saved.', { message: 'the saved message' });
+      await shot(page, 'options-saved');
+      const saved = await browser.extensionEval(`async () => (await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'getSettings' })).reply`);
+      assert.equal(saved.maxAttempts, 3);
+      assert.equal(saved.cookieClearing, 'never');
+      assert.equal(saved.baseMs, 1000, 'seconds shown, milliseconds stored, unchanged fields kept');
+      server.route('/ui-options', { failFirst: NO_END });
+      const tab = await open(server.url('/ui-options'));
+      const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
+      const v = await tab.waitFor(async () => { const v = await view(tabId); return v.state !== 'healthy' && v; }, { message: 'recovery' });
+      assert.equal(v.maxAttempts, 3);
+      assert.equal(v.cookieClearing, 'never');
+      const popup = await open(`${browser.extensionOrigin}/popup.html?tab=${tabId}`);
+      await popup.waitFor(async () => / of 3\b/.test(await textOf(popup, 'attempts') ?? ''), { message: '"of 3" in the popup' });
+      assert.equal(await textOf(popup, 'clearCookies'), null, 'no cookie button when clearing is off');
+    });
+
+    it('an invalid value is refused with a message next to its field', async () => {
+      await settings({});
+      const page = await optionsPage();
+      await setField(page, 'capMs', '0.2'); // 200 ms, below the first wait of 1 s
+      await page.click('#save');
+      const message = await page.waitFor(() => textOf(page, 'capMs-error'), { message: "the field's error" });
+      assert.match(message, /capMs/);
+      assert.equal(await page.evaluate(`() => document.getElementById('capMs').getAttribute('aria-invalid')`), 'true');
+      assert.equal(await page.evaluate(`() => document.activeElement.id`), 'capMs', 'focus moves to the bad field');
+      await shot(page, 'options-invalid');
+      await setField(page, 'maxAttempts', 'x');
+      await page.click('#save');
+      await page.waitFor(async () => (await textOf(page, 'maxAttempts-error')) === 'Enter a number.', { message: 'the not-a-number error' });
+      const stored = await browser.extensionEval(`async () => (await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'getSettings' })).reply`);
+      assert.equal(stored.capMs, FAST.capMs, 'nothing saved');
+    });
+
+    it('repaired settings are shown as a notice that can be dismissed', async () => {
+      await browser.extensionEval(`async () => (globalThis.browser ?? chrome).storage.local.set({ settingsNotices: ['repaired: baseMs was -3, reset to 10000'] })`);
+      const page = await optionsPage();
+      const notice = await page.waitFor(() => textOf(page, 'noticeList'), { message: 'the notice' });
+      assert.match(notice, /baseMs was -3/);
+      await shot(page, 'options-notices');
+      await page.click('#dismissNotices');
+      await page.waitFor(async () => (await textOf(page, 'notices')) === null, { message: 'the notice to go' });
+      const left = await browser.extensionEval(`async () => (await (globalThis.browser ?? chrome).storage.local.get('settingsNotices')).settingsNotices ?? null`);
+      assert.equal(left, null);
+    });
+
+    it('the banner shows on the failing page, and its Stop (by keyboard) ends the retries', async () => {
+      await settings({ baseMs: 3000, capMs: 3000, floorMs: 3000 });
+      server.route('/ui-banner', { failFirst: NO_END });
+      const tab = await open(server.url('/ui-banner'));
+      const hasBanner = () => tab.evaluate(`() => !!document.querySelector('bounceback-banner')`).catch(() => false);
+      await tab.waitFor(hasBanner, { timeout: 20_000, message: 'the banner' });
+      // Closed shadow root: the page (and this test) see only the host element.
+      assert.equal(await tab.evaluate(`() => document.querySelector('bounceback-banner').shadowRoot`), null);
+      await sleep(500);
+      await shot(tab, 'banner');
+      // Keyboard only: the banner's buttons are the page's only focusable controls.
+      await tab.press('Tab');
+      await tab.press('Tab');
+      assert.equal(await tab.evaluate(`() => document.activeElement?.localName`), 'bounceback-banner', 'focus is in the banner');
+      await tab.press('Enter'); // Stop
+      await tab.waitFor(async () => !(await hasBanner()), { timeout: 10_000, message: 'the banner to go after Stop' });
+      const tabId = await tab.browserTabId();
+      assert.equal((await view(tabId)).state, 'healthy');
+      const count = server.count('/ui-banner');
+      await sleep(5000);
+      assert.equal(server.count('/ui-banner'), count, 'no request after Stop');
+    });
+
+    it('no banner when the setting is off', async () => {
+      await settings({ banner: false });
+      server.route('/ui-nobanner', { failFirst: NO_END });
+      const tab = await open(server.url('/ui-nobanner'));
+      const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
+      await tab.waitFor(async () => (await view(tabId)).state !== 'healthy', { message: 'recovery' });
+      await tab.waitFor(async () => server.count('/ui-nobanner') >= 2, { timeout: 20_000, message: 'a retry' });
+      assert.equal(await tab.evaluate(`() => !!document.querySelector('bounceback-banner')`), false);
+    });
+  });
+}
