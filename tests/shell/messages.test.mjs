@@ -1,27 +1,47 @@
-// The shell's first check on messages from the popup and options pages (the core parses the
-// command again into its typed enum): garbage is refused with a clear error, never passed on.
+// The background's first check of UI messages (extension/shared.js validateUiMessage): strict,
+// so unknown types, unknown fields and commands the sender may not give are refused. No browser.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isWebUrl, validateUiMessage } from '../../extension/shared.js';
 
-test('well-formed requests pass in canonical form', () => {
+test('accepted messages come back in canonical form', () => {
   assert.deepEqual(validateUiMessage({ type: 'getView', tabId: 3 }), { type: 'getView', tabId: 3 });
-  assert.deepEqual(
-    validateUiMessage({ type: 'command', tabId: 3, command: { type: 'retryNow' } }),
-    { type: 'command', tabId: 3, command: { type: 'retryNow' } });
+  assert.deepEqual(validateUiMessage({ type: 'getIncidents' }), { type: 'getIncidents' });
+  assert.deepEqual(validateUiMessage({ type: 'clearIncidents' }), { type: 'clearIncidents' });
+  assert.deepEqual(validateUiMessage({ type: 'command', tabId: 1, command: { type: 'clearCookies', remember: true } }),
+    { type: 'command', tabId: 1, command: { type: 'clearCookies', remember: true } });
+  assert.deepEqual(validateUiMessage({ type: 'command', tabId: 1, command: { type: 'clearCookies' } }),
+    { type: 'command', tabId: 1, command: { type: 'clearCookies' } });
+  assert.deepEqual(validateUiMessage({ type: 'command', tabId: 1, command: { type: 'setSiteEnabled', enabled: false } }),
+    { type: 'command', tabId: 1, command: { type: 'setSiteEnabled', enabled: false } });
+  assert.deepEqual(validateUiMessage({ type: 'bannerCommand', command: { type: 'stop' } }),
+    { type: 'bannerCommand', command: { type: 'stop' } });
+  assert.deepEqual(validateUiMessage({ type: 'saveSettings', settings: { maxAttempts: 3 } }),
+    { type: 'saveSettings', settings: { maxAttempts: 3 } });
 });
 
-test('garbage is refused with a clear error', () => {
+test('anything else is refused', () => {
   const bad = [
-    null, undefined, 42, 'getView', [], {},
-    { type: 'getView' }, { type: 'getView', tabId: -1 }, { type: 'getView', tabId: 1.5 }, { type: 'getView', tabId: '3' },
-    { type: 'command', tabId: 3 }, { type: 'command', tabId: 3, command: null },
-    { type: 'command', tabId: 3, command: { type: 'formatDisk' } },
-    { type: 'saveSettings', settings: 'fast' }, { type: 'saveSettings', settings: [1] },
-    { type: 'x'.repeat(10_000) },
+    null, 'getView', [], {}, { type: 'nope' }, { type: 'toString' }, { type: '__proto__' },
+    { type: 'getView' }, { type: 'getView', tabId: -1 }, { type: 'getView', tabId: 1.5 }, { type: 'getView', tabId: '1' },
+    { type: 'getView', tabId: 1, extra: 1 },
+    { type: 'getIncidents', tabId: 1 },
+    { type: 'clearIncidents', all: true },
+    { type: 'command', tabId: 1 },
+    { type: 'command', tabId: 1, command: { type: 'explode' } },
+    { type: 'command', tabId: 1, command: { type: 'stop', now: true } },
+    { type: 'command', tabId: 1, command: { type: 'clearCookies', remember: 'yes' } },
+    { type: 'command', tabId: 1, command: { type: 'setSiteEnabled' } },
+    { type: 'command', tabId: 1, command: { type: 'hasOwnProperty' } },
+    // The banner may only retry or stop, and never names a tab: the background takes the sender's.
+    { type: 'bannerCommand', command: { type: 'clearCookies' } },
+    { type: 'bannerCommand', command: { type: 'setSiteEnabled', enabled: false } },
+    { type: 'bannerCommand', tabId: 2, command: { type: 'stop' } },
+    { type: 'saveSettings', settings: [] },
+    { type: 'saveSettings' },
   ];
   for (const message of bad) {
-    assert.throws(() => validateUiMessage(message), /must|unknown|required|invalid/i, JSON.stringify(message)?.slice(0, 80));
+    assert.throws(() => validateUiMessage(message), undefined, JSON.stringify(message));
   }
 });
 
