@@ -15,7 +15,7 @@
 // are shown only when the user wants them and would not see the page anyway.
 
 import init, { Core, validateSettings } from './wasm/bounceback.js';
-import { api, HEADERS_OF_INTEREST, isWebUrl, t, validateUiMessage } from './shared.js';
+import { api, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
@@ -272,7 +272,21 @@ async function clearCookies({ tabId, url }) {
 // ---- Browser events -> core events. Registered synchronously at top level, otherwise
 // they are not called when the worker is woken up for them.
 
-const MAIN_FRAME = { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] };
+const MAIN_FRAME = { urls: SITE_ACCESS.origins, types: ['main_frame'] };
+
+// Firefox lets users withhold site access from an MV3 extension; without it Bounceback sees
+// no page at all. Say so on the toolbar (a "!" on every tab) instead of silently doing nothing;
+// the popup offers the button that asks for it (permissions.request needs a user gesture).
+// https://extensionworkshop.com/documentation/develop/manifest-v3-migration-guide/
+async function checkSiteAccess() {
+  const granted = await api.permissions.contains(SITE_ACCESS);
+  await api.action.setBadgeText({ text: granted ? '' : '!' });
+  await api.action.setTitle({ title: granted ? t('actionTitle') : t('needsSiteAccess') });
+  if (!granted) await api.action.setBadgeBackgroundColor({ color: '#b45309' });
+}
+api.permissions.onAdded.addListener(() => { checkSiteAccess(); });
+api.permissions.onRemoved.addListener(() => { checkSiteAccess(); });
+checkSiteAccess().catch((e) => console.warn('Bounceback: cannot check site access', e));
 
 // Firefox reports the first load of a fresh tab with tabId -1 to onCompleted unless
 // onBeforeRequest is registered too (see BROWSER-TESTING.md); it is also our navigation start.

@@ -6,7 +6,7 @@
 // locally. Everything it shows comes from the background or the page as data and is set as
 // text, never HTML. The headline (a polite live region) changes only when the state does, so
 // a screen reader hears "Checking whether the site is back" once, not a number every second.
-import { api, formatDuration, isWebUrl, localize, request, t } from './shared.js';
+import { api, formatDuration, isWebUrl, localize, request, SITE_ACCESS, t } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const show = (id, visible) => { $(id).hidden = !visible; };
@@ -174,8 +174,20 @@ function closeConfirm() {
   $('clearCookies').setAttribute('aria-expanded', 'false');
 }
 
+/** Shows the "allow access to sites" notice while the user withholds it (Firefox). */
+async function checkAccess() {
+  const granted = await api.permissions.contains(SITE_ACCESS);
+  show('access', !granted);
+  return granted;
+}
+
 async function main() {
   localize();
+  $('grantAccess').addEventListener('click', () => {
+    // Must run in the click's own task: permissions.request needs the user's gesture.
+    api.permissions.request(SITE_ACCESS).then(checkAccess, showError);
+  });
+  await checkAccess();
   tabId = await targetTab();
   $('openOptions').addEventListener('click', () => api.runtime.openOptionsPage());
   $('clearHistory').addEventListener('click', () => request({ type: 'clearIncidents' }).then(renderIncidents, showError));

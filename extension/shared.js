@@ -12,6 +12,9 @@ export const HEADERS_OF_INTEREST = new Set([
   'x-azure-ref', 'x-ms-request-id', 'x-akamai-transformed',
 ]);
 
+/** The site access Bounceback needs (manifest host_permissions); users may withhold it in Firefox. */
+export const SITE_ACCESS = { origins: ['http://*/*', 'https://*/*'] };
+
 /** Whether Bounceback looks at this URL at all: http(s) only. */
 export function isWebUrl(url) {
   return typeof url === 'string' && /^https?:\/\//i.test(url);

@@ -124,5 +124,22 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.ok(checks.length >= 1, `the proxy saw the extension's checks: ${JSON.stringify(proxy.seen.map((r) => [r.method, r.url]))}`);
       for (const r of checks) assert.equal(r.url, server.url('/private'));
     });
+
+    // Firefox users may withhold site access from an MV3 extension; Chromium grants it at
+    // install and refuses to take it back, so this is Firefox's alone. Runs last: it leaves
+    // the extension without access.
+    if (name === 'firefox') {
+      it('without site access it says so and offers to ask, instead of doing nothing', async () => {
+        const removed = await browser.extensionEval(
+          `async () => browser.permissions.remove({ origins: ['http://*/*', 'https://*/*'] })`);
+        assert.equal(removed, true);
+        const popup = await open(`${browser.extensionOrigin}/popup.html`);
+        await popup.waitFor(async () => popup.evaluate('() => !document.getElementById("access").hidden'), { message: 'the access notice' });
+        assert.match(await popup.evaluate('() => document.getElementById("access").textContent'), /access/i);
+        assert.equal(await popup.evaluate('() => document.getElementById("grantAccess").tagName'), 'BUTTON');
+        const title = await browser.extensionEval(`async () => browser.action.getTitle({})`);
+        assert.match(title, /access/i);
+      });
+    }
   });
 }
