@@ -125,6 +125,21 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       for (const r of checks) assert.equal(r.url, server.url('/private'));
     });
 
+    if (name === 'chromium') {
+      it('loads without warnings or errors on Chromium\'s extension page', async () => {
+        const page = await browser.context.newPage();
+        try {
+          await page.goto('chrome://extensions');
+          const info = await page.evaluate(async () => (await chrome.developerPrivate.getExtensionsInfo())
+            .filter((e) => e.name === 'Bounceback')
+            .map((e) => ({ installWarnings: e.installWarnings, manifestErrors: e.manifestErrors, runtimeErrors: e.runtimeErrors })));
+          assert.deepEqual(info, [{ installWarnings: [], manifestErrors: [], runtimeErrors: [] }]);
+        } finally {
+          await page.close();
+        }
+      });
+    }
+
     // Firefox users may withhold site access from an MV3 extension; Chromium grants it at
     // install and refuses to take it back, so this is Firefox's alone. Runs last: it leaves
     // the extension without access.
