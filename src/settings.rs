@@ -2,13 +2,15 @@
 //!
 //! Settings cross the JS boundary as a camelCase JSON object in which every field is
 //! optional (`{}` means all defaults). [`Settings::validate`] says precisely what is wrong
-//! with a candidate (the engine applies only valid settings); [`Settings::from_json_value`]
-//! and [`Settings::parse`] never fail: they keep every good field, reset each bad one to
+//! with a candidate (the engine applies only valid settings); [`Settings::repair`] (and
+//! [`Settings::parse`] for JSON text) never fail: they keep every good field, reset each bad one to
 //! its default, and say what they repaired, so a corrupt stored object degrades to
 //! something sensible instead of to nothing.
 
+use std::fmt;
+
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// When Bounceback may clear a site's cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -159,59 +161,74 @@ impl Settings {
         }
     }
 
-    /// Parse settings from JSON text, repairing what is wrong (see [`Settings::from_json_value`]).
+    /// Parse settings from JSON text, repairing what is wrong (see [`Settings::repair`]).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn parse(json: &str) -> (Settings, Vec<String>) {
-        match serde_json::from_str::<Value>(json) {
+        match serde_json::from_str::<serde_json::Value>(json) {
             Ok(v) => Settings::from_json_value(&v),
             Err(e) => (Settings::default(), vec![format!("repaired: settings were not valid JSON ({e}), using defaults")]),
         }
     }
 
-    /// Build settings from a possibly corrupt or partial JSON object: good fields are kept,
-    /// missing ones take defaults, bad ones are reset to their default with a notice such as
-    /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
-    pub fn from_json_value(value: &Value) -> (Settings, Vec<String>) {
+    /// [`Settings::repair`] of a JSON value.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_json_value(value: &serde_json::Value) -> (Settings, Vec<String>) {
+        Settings::repair(value)
+    }
+
+    /// Build settings from a possibly corrupt or partial object in any serde format: good
+    /// fields are kept, missing ones take defaults, bad ones are reset to their default with a
+    /// notice such as `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result
+    /// always validates.
+    pub fn repair<'de, D: Deserializer<'de>>(input: D) -> (Settings, Vec<String>) {
         let defaults = Settings::default();
-        let mut notices = Vec::new();
-        let Value::Object(input) = value else {
+        let Ok(Candidate(mut input)) = Candidate::deserialize(input) else {
             return (defaults, vec!["repaired: settings were not an object, using defaults".into()]);
         };
-        let default_obj = match serde_json::to_value(&defaults) {
-            Ok(Value::Object(m)) => m,
-            _ => return (defaults, notices),
-        };
-        let mut good = Map::new();
+        // Key order, as a JSON object read into a sorted map gives it.
+        input.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut notices = Vec::new();
+        let mut good: Vec<(String, Field)> = Vec::new();
         for (key, val) in input {
-            let Some(default_val) = default_obj.get(key) else {
+            let Some(default_val) = defaults.field(&key) else {
                 notices.push(format!("ignored unknown setting {key}"));
                 continue;
             };
-            let mut single = Map::new();
-            single.insert(key.clone(), val.clone());
-            let ok = match serde_json::from_value::<Settings>(Value::Object(single)) {
-                Ok(s) => s.validate().err().map_or(true, |errs| !errs.iter().any(|e| &e.field == key)),
-                Err(_) => false,
+            let shown = match val {
+                Loose::Good(v) => {
+                    let mut single = Settings::default();
+                    let ok = single.set(&key, v.clone()) && single.validate().err().map_or(true, |errs| !errs.iter().any(|e| e.field == key));
+                    if ok {
+                        good.retain(|(k, _)| *k != key);
+                        good.push((key, v));
+                        continue;
+                    }
+                    v.show()
+                }
+                Loose::Bad(Shown(text)) => text,
             };
-            if ok {
-                good.insert(key.clone(), val.clone());
-            } else {
-                notices.push(format!("repaired: {key} was {}, reset to {}", short(val), short(default_val)));
-            }
+            notices.push(format!("repaired: {key} was {}, reset to {}", short(shown), short(default_val.show())));
         }
-        let mut settings: Settings = serde_json::from_value(Value::Object(good.clone())).unwrap_or_default();
+        let build = |good: &[(String, Field)]| {
+            let mut s = Settings::default();
+            for (k, v) in good {
+                s.set(k, v.clone());
+            }
+            s
+        };
+        let mut settings = build(&good);
         // Fields that are fine alone may contradict each other (capMs below baseMs).
         if let Err(errs) = settings.validate() {
             for e in &errs {
-                notices.push(format!("repaired: {} ({}), reset to {}", e.field, e.message, default_obj.get(&e.field).map(short).unwrap_or_default()));
-                good.remove(&e.field);
+                let default_val = defaults.field(&e.field).map(|v| short(v.show())).unwrap_or_default();
+                notices.push(format!("repaired: {} ({}), reset to {default_val}", e.field, e.message));
+                good.retain(|(k, _)| *k != e.field);
             }
-            settings = serde_json::from_value(Value::Object(good.clone())).unwrap_or_default();
+            settings = build(&good);
             if settings.validate().is_err() {
-                for f in LINKED {
-                    good.remove(*f);
-                }
+                good.retain(|(k, _)| !LINKED.contains(&k.as_str()));
                 notices.push("repaired: timing settings contradicted each other, reset to defaults".into());
-                settings = serde_json::from_value(Value::Object(good)).unwrap_or_default();
+                settings = build(&good);
             }
             if settings.validate().is_err() {
                 settings = Settings::default();
@@ -219,13 +236,208 @@ impl Settings {
         }
         (settings, notices)
     }
+
+    /// The value of the field named `key` (camelCase), if there is one.
+    fn field(&self, key: &str) -> Option<Field> {
+        Some(match key {
+            "baseMs" => Field::Ms(self.base_ms),
+            "capMs" => Field::Ms(self.cap_ms),
+            "floorMs" => Field::Ms(self.floor_ms),
+            "maxAttempts" => Field::Count(self.max_attempts),
+            "maxTotalMs" => Field::Ms(self.max_total_ms),
+            "maxRetryAfterMs" => Field::Ms(self.max_retry_after_ms),
+            "probeTimeoutMs" => Field::Ms(self.probe_timeout_ms),
+            "watchIntervalMs" => Field::Ms(self.watch_interval_ms),
+            "watchMaxMs" => Field::Ms(self.watch_max_ms),
+            "statuses" => Field::Statuses(self.statuses.clone()),
+            "networkErrors" => Field::Flag(self.network_errors),
+            "textDetection" => Field::Flag(self.text_detection),
+            "cookieClearing" => Field::Cookies(self.cookie_clearing),
+            "notifications" => Field::Flag(self.notifications),
+            "banner" => Field::Flag(self.banner),
+            "allowList" => Field::Hosts(self.allow_list.clone()),
+            "denyList" => Field::Hosts(self.deny_list.clone()),
+            _ => return None,
+        })
+    }
+
+    /// Set the field named `key` to `value`; false if there is no such field of that type.
+    fn set(&mut self, key: &str, value: Field) -> bool {
+        match (key, value) {
+            ("baseMs", Field::Ms(v)) => self.base_ms = v,
+            ("capMs", Field::Ms(v)) => self.cap_ms = v,
+            ("floorMs", Field::Ms(v)) => self.floor_ms = v,
+            ("maxAttempts", Field::Count(v)) => self.max_attempts = v,
+            ("maxTotalMs", Field::Ms(v)) => self.max_total_ms = v,
+            ("maxRetryAfterMs", Field::Ms(v)) => self.max_retry_after_ms = v,
+            ("probeTimeoutMs", Field::Ms(v)) => self.probe_timeout_ms = v,
+            ("watchIntervalMs", Field::Ms(v)) => self.watch_interval_ms = v,
+            ("watchMaxMs", Field::Ms(v)) => self.watch_max_ms = v,
+            ("statuses", Field::Statuses(v)) => self.statuses = v,
+            ("networkErrors", Field::Flag(v)) => self.network_errors = v,
+            ("textDetection", Field::Flag(v)) => self.text_detection = v,
+            ("cookieClearing", Field::Cookies(v)) => self.cookie_clearing = v,
+            ("notifications", Field::Flag(v)) => self.notifications = v,
+            ("banner", Field::Flag(v)) => self.banner = v,
+            ("allowList", Field::Hosts(v)) => self.allow_list = v,
+            ("denyList", Field::Hosts(v)) => self.deny_list = v,
+            _ => return false,
+        }
+        true
+    }
 }
 
-fn short(v: &Value) -> String {
-    if let Some(f) = v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15) {
-        return format!("{}", f as i64);
+/// One setting's value, typed.
+#[derive(Clone)]
+enum Field {
+    Ms(f64),
+    Count(u32),
+    Flag(bool),
+    Statuses(Vec<u16>),
+    Hosts(Vec<String>),
+    Cookies(CookieClearing),
+}
+
+impl Field {
+    /// The value as JSON-like text, for notices.
+    fn show(&self) -> String {
+        fn list<T>(items: &[T], one: impl Fn(&T) -> String) -> String {
+            format!("[{}]", items.iter().map(one).collect::<Vec<_>>().join(","))
+        }
+        match self {
+            Field::Ms(v) => show_number(*v),
+            Field::Count(v) => v.to_string(),
+            Field::Flag(v) => v.to_string(),
+            Field::Statuses(v) => list(v, |s| s.to_string()),
+            Field::Hosts(v) => list(v, |h| format!("\"{h}\"")),
+            Field::Cookies(c) => match c {
+                CookieClearing::Never => "\"never\"",
+                CookieClearing::Ask => "\"ask\"",
+                CookieClearing::Automatic => "\"automatic\"",
+            }
+            .into(),
+        }
     }
-    let s = v.to_string();
+}
+
+fn show_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        (v as i64).to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+/// A candidate settings object, field by field in input order: each value either of its
+/// field's type or not (then kept only as text for the notice); unknown fields are kept too.
+struct Candidate(Vec<(String, Loose)>);
+
+enum Loose {
+    Good(Field),
+    Bad(Shown),
+}
+
+impl<'de> Deserialize<'de> for Candidate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Candidate, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Candidate;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a settings object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Candidate, A::Error> {
+                /// A value of type `T`, or anything else.
+                #[derive(Deserialize)]
+                #[serde(untagged)]
+                enum Or<T> {
+                    Good(T),
+                    Bad(Shown),
+                }
+                fn next<'de, A: MapAccess<'de>, T: Deserialize<'de>>(a: &mut A, f: fn(T) -> Field) -> Result<Loose, A::Error> {
+                    Ok(match a.next_value::<Or<T>>()? {
+                        Or::Good(v) => Loose::Good(f(v)),
+                        Or::Bad(s) => Loose::Bad(s),
+                    })
+                }
+                let defaults = Settings::default();
+                let mut out = Vec::new();
+                while let Some(key) = a.next_key::<String>()? {
+                    let val = match defaults.field(&key) {
+                        Some(Field::Ms(_)) => next(&mut a, Field::Ms)?,
+                        Some(Field::Count(_)) => next(&mut a, Field::Count)?,
+                        Some(Field::Flag(_)) => next(&mut a, Field::Flag)?,
+                        Some(Field::Statuses(_)) => next(&mut a, Field::Statuses)?,
+                        Some(Field::Hosts(_)) => next(&mut a, Field::Hosts)?,
+                        Some(Field::Cookies(_)) => next(&mut a, Field::Cookies)?,
+                        None => {
+                            a.next_value::<IgnoredAny>()?;
+                            Loose::Bad(Shown(String::new()))
+                        }
+                    };
+                    out.push((key, val));
+                }
+                Ok(Candidate(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Any value, as JSON-like text (for the notice about a value of the wrong type).
+struct Shown(String);
+
+impl<'de> Deserialize<'de> for Shown {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shown, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shown;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Shown, E> {
+                Ok(Shown(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Shown, E> {
+                Ok(Shown(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Shown, E> {
+                Ok(Shown(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Shown, E> {
+                Ok(Shown(show_number(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Shown, E> {
+                Ok(Shown(format!("\"{v}\"")))
+            }
+            fn visit_unit<E>(self) -> Result<Shown, E> {
+                Ok(Shown("null".into()))
+            }
+            fn visit_none<E>(self) -> Result<Shown, E> {
+                Ok(Shown("null".into()))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Shown, D::Error> {
+                Shown::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Shown, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Shown(s)) = a.next_element()? {
+                    items.push(s);
+                }
+                Ok(Shown(format!("[{}]", items.join(","))))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Shown, A::Error> {
+                let mut items = Vec::new();
+                while let Some((k, Shown(v))) = a.next_entry::<String, Shown>()? {
+                    items.push(format!("\"{k}\":{v}"));
+                }
+                Ok(Shown(format!("{{{}}}", items.join(","))))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn short(s: String) -> String {
     if s.len() > 60 {
         let mut end = 57;
         while !s.is_char_boundary(end) {

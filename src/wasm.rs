@@ -8,7 +8,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::engine::{Engine, Event};
+use crate::engine::{Engine, Event, Snapshot};
 use crate::settings::Settings;
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
@@ -79,16 +79,19 @@ impl Core {
     pub fn new(settings: JsValue, seed: f64) -> Result<Core, JsValue> {
         let (settings, notices) = if settings.is_undefined() || settings.is_null() {
             (Settings::default(), Vec::new())
+        } else if !settings.is_object() || js_sys::Array::is_array(&settings) {
+            (Settings::default(), vec!["repaired: settings were not an object, using defaults".into()])
         } else {
-            let value: serde_json::Value = from_js("settings", settings)?;
-            Settings::from_json_value(&value)
+            Settings::repair(serde_wasm_bindgen::Deserializer::from(settings))
         };
         Ok(Core { engine: Engine::new(settings, seed as u64), notices })
     }
 
     /// An engine restored from the JSON text made by [`Core::snapshot`].
     pub fn restore(snapshot: &str) -> Result<Core, JsValue> {
-        let engine = Engine::restore_json(snapshot).map_err(|e| js_sys::Error::new(&format!("bounceback: {e}")))?;
+        let value = js_sys::JSON::parse(snapshot).map_err(|_| js_sys::Error::new("bounceback: corrupt snapshot: not JSON"))?;
+        let snapshot: Snapshot<'static> = from_js("snapshot", value)?;
+        let engine = Engine::restore(snapshot).map_err(|e| js_sys::Error::new(&format!("bounceback: {e}")))?;
         Ok(Core { engine, notices: Vec::new() })
     }
 
@@ -129,7 +132,8 @@ impl Core {
 
     /// The whole state as JSON text, for `storage.session`.
     pub fn snapshot(&self) -> Result<String, JsValue> {
-        serde_json::to_string(&self.engine.snapshot())
-            .map_err(|e| js_sys::Error::new(&format!("bounceback: cannot snapshot: {e}")).into())
+        // serde-wasm-bindgen and the browser's JSON, so the module carries no JSON codec of its own.
+        let value = to_js(&self.engine.snapshot())?;
+        js_sys::JSON::stringify(&value)?.as_string().ok_or_else(|| js_sys::Error::new("bounceback: cannot snapshot").into())
     }
 }

@@ -21,6 +21,7 @@ pub mod sim;
 pub mod url;
 pub mod view;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -84,19 +85,63 @@ pub struct Engine {
     now_ms: f64,
     online: bool,
     offline_since_ms: Option<f64>,
+    #[serde(with = "tab_keys")]
     tabs: BTreeMap<TabId, TabRecovery>,
     origins: BTreeMap<String, OriginState>,
+    #[serde(with = "tab_keys")]
     last_nav: BTreeMap<TabId, LastNav>,
     nav_seq: u64,
     sites: BTreeMap<String, SitePrefs>,
     incidents: IncidentLog,
 }
 
-/// A versioned, serialisable copy of the engine's state.
+/// Tab-keyed maps as JSON objects with the tab id as a decimal string key (`{"7": ...}`), as
+/// JSON (and `json_compatible` serde-wasm-bindgen, which refuses non-string keys) requires.
+mod tab_keys {
+    use std::collections::BTreeMap;
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    use serde::de::{Deserializer, Error, MapAccess, Visitor};
+    use serde::ser::{SerializeMap, Serializer};
+    use serde::{Deserialize, Serialize};
+
+    use super::TabId;
+
+    pub fn serialize<S: Serializer, V: Serialize>(map: &BTreeMap<TabId, V>, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(map.len()))?;
+        for (k, v) in map {
+            m.serialize_entry(&k.to_string(), v)?;
+        }
+        m.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(d: D) -> Result<BTreeMap<TabId, V>, D::Error> {
+        struct Keys<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Keys<V> {
+            type Value = BTreeMap<TabId, V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map keyed by tab id")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                let mut map = BTreeMap::new();
+                while let Some(k) = a.next_key::<String>()? {
+                    let k: TabId = k.parse().map_err(|_| A::Error::custom("a tab id key is not an integer"))?;
+                    map.insert(k, a.next_value()?);
+                }
+                Ok(map)
+            }
+        }
+        d.deserialize_map(Keys(PhantomData))
+    }
+}
+
+/// A versioned, serialisable copy of the engine's state: the same JSON shape whether it is
+/// written by `serde_json` (the CLI, the tests) or crosses to JS via serde-wasm-bindgen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub struct Snapshot<'a> {
     pub version: u32,
-    pub state: serde_json::Value,
+    pub state: Cow<'a, Engine>,
 }
 
 /// A probe's `Retry-After` header, in seconds (the detector parses both RFC 9110 forms).
@@ -134,16 +179,16 @@ impl Engine {
     }
 
     /// A versioned copy of the state, to persist after every batch.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot { version: SNAPSHOT_VERSION, state: serde_json::to_value(self).unwrap_or(serde_json::Value::Null) }
+    pub fn snapshot(&self) -> Snapshot<'_> {
+        Snapshot { version: SNAPSHOT_VERSION, state: Cow::Borrowed(self) }
     }
 
     /// Rebuild an engine from a snapshot; an older, newer or corrupt one is an `Err`.
-    pub fn restore(snapshot: Snapshot) -> Result<Engine, String> {
+    pub fn restore(snapshot: Snapshot<'_>) -> Result<Engine, String> {
         if snapshot.version != SNAPSHOT_VERSION {
             return Err(format!("snapshot version {} is not {SNAPSHOT_VERSION}", snapshot.version));
         }
-        let engine: Engine = serde_json::from_value(snapshot.state).map_err(|e| format!("corrupt snapshot: {e}"))?;
+        let engine = snapshot.state.into_owned();
         engine.settings.validate().map_err(|e| format!("corrupt snapshot: invalid settings ({} errors)", e.len()))?;
         if !engine.now_ms.is_finite() {
             return Err("corrupt snapshot: bad clock".into());
@@ -152,6 +197,7 @@ impl Engine {
     }
 
     /// [`Engine::restore`] from JSON text.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn restore_json(json: &str) -> Result<Engine, String> {
         let snapshot: Snapshot = serde_json::from_str(json).map_err(|e| format!("corrupt snapshot: {e}"))?;
         Engine::restore(snapshot)
