@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// When Bounceback may clear a site's cookies.
@@ -205,7 +205,7 @@ impl Settings {
                     }
                     v.show()
                 }
-                Loose::Bad(Shown(text)) => text,
+                Loose::Bad(text) => text,
             };
             notices.push(format!("repaired: {key} was {}, reset to {}", short(shown), short(default_val.show())));
         }
@@ -334,7 +334,7 @@ struct Candidate(Vec<(String, Loose)>);
 
 enum Loose {
     Good(Field),
-    Bad(Shown),
+    Bad(String),
 }
 
 impl<'de> Deserialize<'de> for Candidate {
@@ -346,33 +346,12 @@ impl<'de> Deserialize<'de> for Candidate {
                 f.write_str("a settings object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Candidate, A::Error> {
-                /// A value of type `T`, or anything else.
-                #[derive(Deserialize)]
-                #[serde(untagged)]
-                enum Or<T> {
-                    Good(T),
-                    Bad(Shown),
-                }
-                fn next<'de, A: MapAccess<'de>, T: Deserialize<'de>>(a: &mut A, f: fn(T) -> Field) -> Result<Loose, A::Error> {
-                    Ok(match a.next_value::<Or<T>>()? {
-                        Or::Good(v) => Loose::Good(f(v)),
-                        Or::Bad(s) => Loose::Bad(s),
-                    })
-                }
-                let defaults = Settings::default();
                 let mut out = Vec::new();
                 while let Some(key) = a.next_key::<String>()? {
-                    let val = match defaults.field(&key) {
-                        Some(Field::Ms(_)) => next(&mut a, Field::Ms)?,
-                        Some(Field::Count(_)) => next(&mut a, Field::Count)?,
-                        Some(Field::Flag(_)) => next(&mut a, Field::Flag)?,
-                        Some(Field::Statuses(_)) => next(&mut a, Field::Statuses)?,
-                        Some(Field::Hosts(_)) => next(&mut a, Field::Hosts)?,
-                        Some(Field::Cookies(_)) => next(&mut a, Field::Cookies)?,
-                        None => {
-                            a.next_value::<IgnoredAny>()?;
-                            Loose::Bad(Shown(String::new()))
-                        }
+                    let raw: Raw = a.next_value()?;
+                    let val = match Settings::default().field(&key).and_then(|default| raw.to_field(&default)) {
+                        Some(v) => Loose::Good(v),
+                        None => Loose::Bad(raw.show()),
                     };
                     out.push((key, val));
                 }
@@ -383,54 +362,115 @@ impl<'de> Deserialize<'de> for Candidate {
     }
 }
 
-/// Any value, as JSON-like text (for the notice about a value of the wrong type).
-struct Shown(String);
+/// Any value, as read (one small tree type rather than serde's untagged "this type, or else
+/// anything" per field type, which would buffer every value in serde's `Content`).
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Raw>),
+    Map(Vec<(String, Raw)>),
+}
 
-impl<'de> Deserialize<'de> for Shown {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Shown, D::Error> {
+impl Raw {
+    /// The value as the type of the field `like` is, if it is one (as serde would read it).
+    fn to_field(&self, like: &Field) -> Option<Field> {
+        fn int(r: &Raw) -> Option<i128> {
+            match *r {
+                Raw::Int(i) => Some(i.into()),
+                Raw::UInt(u) => Some(u.into()),
+                _ => None,
+            }
+        }
+        Some(match (like, self) {
+            (Field::Ms(_), Raw::Float(f)) => Field::Ms(*f),
+            (Field::Ms(_), r) => Field::Ms(int(r)? as f64),
+            (Field::Count(_), r) => Field::Count(int(r)?.try_into().ok()?),
+            (Field::Flag(_), Raw::Bool(b)) => Field::Flag(*b),
+            (Field::Statuses(_), Raw::Seq(items)) => {
+                Field::Statuses(items.iter().map(|r| int(r)?.try_into().ok()).collect::<Option<_>>()?)
+            }
+            (Field::Hosts(_), Raw::Seq(items)) => Field::Hosts(
+                items.iter().map(|r| if let Raw::Str(s) = r { Some(s.clone()) } else { None }).collect::<Option<_>>()?,
+            ),
+            (Field::Cookies(_), Raw::Str(s)) => Field::Cookies(match s.as_str() {
+                "never" => CookieClearing::Never,
+                "ask" => CookieClearing::Ask,
+                "automatic" => CookieClearing::Automatic,
+                _ => return None,
+            }),
+            _ => return None,
+        })
+    }
+
+    /// As JSON-like text, for notices.
+    fn show(&self) -> String {
+        match self {
+            Raw::Null => "null".into(),
+            Raw::Bool(b) => b.to_string(),
+            Raw::Int(i) => i.to_string(),
+            Raw::UInt(u) => u.to_string(),
+            Raw::Float(f) => show_number(*f),
+            Raw::Str(s) => format!("\"{s}\""),
+            Raw::Seq(items) => format!("[{}]", items.iter().map(Raw::show).collect::<Vec<_>>().join(",")),
+            Raw::Map(entries) => {
+                format!("{{{}}}", entries.iter().map(|(k, v)| format!("\"{k}\":{}", v.show())).collect::<Vec<_>>().join(","))
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Shown;
+            type Value = Raw;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("any value")
             }
-            fn visit_bool<E>(self, v: bool) -> Result<Shown, E> {
-                Ok(Shown(v.to_string()))
+            fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+                Ok(Raw::Bool(v))
             }
-            fn visit_i64<E>(self, v: i64) -> Result<Shown, E> {
-                Ok(Shown(v.to_string()))
+            fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+                Ok(Raw::Int(v))
             }
-            fn visit_u64<E>(self, v: u64) -> Result<Shown, E> {
-                Ok(Shown(v.to_string()))
+            fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+                Ok(Raw::UInt(v))
             }
-            fn visit_f64<E>(self, v: f64) -> Result<Shown, E> {
-                Ok(Shown(show_number(v)))
+            fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+                Ok(Raw::Float(v))
             }
-            fn visit_str<E>(self, v: &str) -> Result<Shown, E> {
-                Ok(Shown(format!("\"{v}\"")))
+            fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+                Ok(Raw::Str(v.into()))
             }
-            fn visit_unit<E>(self) -> Result<Shown, E> {
-                Ok(Shown("null".into()))
+            fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+                Ok(Raw::Str(v))
             }
-            fn visit_none<E>(self) -> Result<Shown, E> {
-                Ok(Shown("null".into()))
+            fn visit_unit<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
             }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Shown, D::Error> {
-                Shown::deserialize(d)
+            fn visit_none<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Shown, A::Error> {
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+                Raw::deserialize(d)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
                 let mut items = Vec::new();
-                while let Some(Shown(s)) = a.next_element()? {
-                    items.push(s);
+                while let Some(r) = a.next_element()? {
+                    items.push(r);
                 }
-                Ok(Shown(format!("[{}]", items.join(","))))
+                Ok(Raw::Seq(items))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Shown, A::Error> {
-                let mut items = Vec::new();
-                while let Some((k, Shown(v))) = a.next_entry::<String, Shown>()? {
-                    items.push(format!("\"{k}\":{v}"));
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(e) = a.next_entry()? {
+                    entries.push(e);
                 }
-                Ok(Shown(format!("{{{}}}", items.join(","))))
+                Ok(Raw::Map(entries))
             }
         }
         d.deserialize_any(V)
