@@ -151,7 +151,7 @@ impl Settings {
                 let p = p.trim().trim_start_matches("*.");
                 p.is_empty() || p.len() > 253 || p.contains(['/', ':', ' ', '@'])
             }) {
-                err(name, format!("{name} entry {p:?} is not a host name (use e.g. example.com or *.example.com)"));
+                err(name, format!("{name} entry \"{p}\" is not a host name (use e.g. example.com or *.example.com)"));
             }
         }
         if errs.is_empty() {

@@ -115,26 +115,63 @@ enum EventType {
     SettingsChanged,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawEvent {
-    #[serde(rename = "type")]
-    kind: EventType,
-    tab_id: Option<TabId>,
-    url: Option<String>,
-    method: Option<String>,
-    status: Option<u16>,
-    headers: Option<Vec<(String, String)>>,
-    error: Option<String>,
-    title: Option<String>,
-    text: Option<String>,
-    probe_id: Option<u64>,
-    retry_after: Option<String>,
-    removed: Option<u32>,
-    command: Option<Command>,
-    online: Option<bool>,
-    settings: Option<Settings>,
+/// A struct of optional fields read from a JSON object with `deserialize_map`, so every key
+/// present is seen (serde-wasm-bindgen's `deserialize_struct` only looks up the declared
+/// ones) and an unknown key is an error; `null` counts as absent.
+macro_rules! flat_record {
+    ($name:ident / $key:ident { $($field:ident: $ty:ty = $json:literal),* $(,)? }) => {
+        struct $name {
+            $($field: Option<$ty>),*
+        }
+
+        #[derive(Deserialize)]
+        #[serde(field_identifier)]
+        #[allow(non_camel_case_types)]
+        enum $key {
+            $(#[serde(rename = $json)] $field),*
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str(concat!("an object for ", stringify!($name)))
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<$name, A::Error> {
+                        let mut out = $name { $($field: None),* };
+                        while let Some(key) = a.next_key::<$key>()? {
+                            match key {
+                                $($key::$field => out.$field = a.next_value()?),*
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
 }
+
+flat_record!(RawEvent / EventKey {
+    kind: EventType = "type",
+    tab_id: TabId = "tabId",
+    url: String = "url",
+    method: String = "method",
+    status: u16 = "status",
+    headers: Vec<(String, String)> = "headers",
+    error: String = "error",
+    title: String = "title",
+    text: String = "text",
+    probe_id: u64 = "probeId",
+    retry_after: String = "retryAfter",
+    removed: u32 = "removed",
+    command: Command = "command",
+    online: bool = "online",
+    settings: Settings = "settings",
+});
 
 /// Takes the fields of one variant out of a flat record; whatever is left over is refused.
 struct Fields<T> {
@@ -165,7 +202,7 @@ impl TryFrom<RawEvent> for Event {
 
     fn try_from(raw: RawEvent) -> Result<Event, String> {
         use EventType as K;
-        let kind = raw.kind;
+        let kind = raw.kind.ok_or_else(|| missing("type"))?;
         let mut f = Fields { raw, missing: None };
         macro_rules! need {
             ($field:ident, $name:literal) => {
@@ -265,14 +302,11 @@ enum CommandType {
     SetSiteEnabled,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawCommand {
-    #[serde(rename = "type")]
-    kind: CommandType,
-    remember: Option<bool>,
-    enabled: Option<bool>,
-}
+flat_record!(RawCommand / CommandKey {
+    kind: CommandType = "type",
+    remember: bool = "remember",
+    enabled: bool = "enabled",
+});
 
 impl TryFrom<RawCommand> for Command {
     type Error = String;
@@ -280,7 +314,7 @@ impl TryFrom<RawCommand> for Command {
     fn try_from(raw: RawCommand) -> Result<Command, String> {
         use CommandType as K;
         let RawCommand { kind, mut remember, mut enabled } = raw;
-        let command = match kind {
+        let command = match kind.ok_or_else(|| missing("type"))? {
             K::RetryNow => Command::RetryNow,
             K::Stop => Command::Stop,
             K::HardReload => Command::HardReload,
