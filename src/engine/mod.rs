@@ -19,10 +19,10 @@ pub mod probe;
 pub mod recovery;
 pub mod sim;
 pub mod url;
+mod vec_map;
 pub mod view;
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,7 @@ use backoff::{Rng, Schedule};
 use incident::IncidentLog;
 use probe::{InFlight, OriginState};
 use recovery::{Phase, Step, TabRecovery};
+use vec_map::VecMap;
 use view::{colors, Badge};
 
 /// Version of the [`Snapshot`] format; a snapshot of another version is refused.
@@ -85,55 +86,12 @@ pub struct Engine {
     now_ms: f64,
     online: bool,
     offline_since_ms: Option<f64>,
-    #[serde(with = "tab_keys")]
-    tabs: BTreeMap<TabId, TabRecovery>,
-    origins: BTreeMap<String, OriginState>,
-    #[serde(with = "tab_keys")]
-    last_nav: BTreeMap<TabId, LastNav>,
+    tabs: VecMap<TabId, TabRecovery>,
+    origins: VecMap<String, OriginState>,
+    last_nav: VecMap<TabId, LastNav>,
     nav_seq: u64,
-    sites: BTreeMap<String, SitePrefs>,
+    sites: VecMap<String, SitePrefs>,
     incidents: IncidentLog,
-}
-
-/// Tab-keyed maps as JSON objects with the tab id as a decimal string key (`{"7": ...}`), as
-/// JSON (and `json_compatible` serde-wasm-bindgen, which refuses non-string keys) requires.
-mod tab_keys {
-    use std::collections::BTreeMap;
-    use std::fmt;
-    use std::marker::PhantomData;
-
-    use serde::de::{Deserializer, Error, MapAccess, Visitor};
-    use serde::ser::{SerializeMap, Serializer};
-    use serde::{Deserialize, Serialize};
-
-    use super::TabId;
-
-    pub fn serialize<S: Serializer, V: Serialize>(map: &BTreeMap<TabId, V>, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(map.len()))?;
-        for (k, v) in map {
-            m.serialize_entry(&k.to_string(), v)?;
-        }
-        m.end()
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(d: D) -> Result<BTreeMap<TabId, V>, D::Error> {
-        struct Keys<V>(PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> Visitor<'de> for Keys<V> {
-            type Value = BTreeMap<TabId, V>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map keyed by tab id")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-                let mut map = BTreeMap::new();
-                while let Some(k) = a.next_key::<String>()? {
-                    let k: TabId = k.parse().map_err(|_| A::Error::custom("a tab id key is not an integer"))?;
-                    map.insert(k, a.next_value()?);
-                }
-                Ok(map)
-            }
-        }
-        d.deserialize_map(Keys(PhantomData))
-    }
 }
 
 /// A versioned, serialisable copy of the engine's state: the same JSON shape whether it is
@@ -164,11 +122,11 @@ impl Engine {
             now_ms: 0.0,
             online: true,
             offline_since_ms: None,
-            tabs: BTreeMap::new(),
-            origins: BTreeMap::new(),
-            last_nav: BTreeMap::new(),
+            tabs: VecMap::new(),
+            origins: VecMap::new(),
+            last_nav: VecMap::new(),
             nav_seq: 0,
-            sites: BTreeMap::new(),
+            sites: VecMap::new(),
             incidents: IncidentLog::default(),
         }
     }
@@ -410,7 +368,7 @@ impl Engine {
         if !self.sites.contains_key(host) && self.sites.len() >= MAX_SITES {
             return None;
         }
-        Some(self.sites.entry(host.to_string()).or_default())
+        Some(self.sites.get_or_insert_with(host.to_string(), SitePrefs::default))
     }
 
     // ---- navigation ----
@@ -493,7 +451,7 @@ impl Engine {
             return;
         }
         let has_active = self.tabs.values().any(|t| t.origin == origin_key && is_active(&t.phase));
-        let origin = self.origins.entry(origin_key.clone()).or_insert_with(|| OriginState::new(now));
+        let origin = self.origins.get_or_insert_with(origin_key.clone(), || OriginState::new(now));
         if !has_active {
             // Nobody was recovering here (perhaps only watching): a fresh outage.
             *origin = OriginState { in_flight: origin.in_flight.take(), ..OriginState::new(now) };
@@ -521,7 +479,7 @@ impl Engine {
                 t.step = t.step.escalate();
                 t.phase = Phase::Waiting;
                 t.pending_fix = None;
-                let origin = self.origins.entry(origin_key.clone()).or_insert_with(|| OriginState::new(now));
+                let origin = self.origins.get_or_insert_with(origin_key.clone(), || OriginState::new(now));
                 origin.attempts += 1;
                 if !self.check_limits(&origin_key, now) {
                     self.plan_next(&origin_key, f.retry_after_s, false, now);
@@ -981,7 +939,7 @@ impl Engine {
                 t.phase = Phase::Watching { until_ms };
                 let key = t.origin.clone();
                 let active = self.tabs.values().any(|t| t.origin == key && t.phase == Phase::Waiting);
-                let origin = self.origins.entry(key).or_insert_with(|| OriginState::new(now));
+                let origin = self.origins.get_or_insert_with(key, || OriginState::new(now));
                 if !active && origin.in_flight.is_none() {
                     let at = now + interval;
                     origin.next_ms = Some(origin.next_ms.map_or(at, |n| n.min(at)));
