@@ -15,6 +15,7 @@
 pub mod backoff;
 mod events;
 pub mod incident;
+mod lower;
 pub mod probe;
 pub mod recovery;
 pub mod sim;
