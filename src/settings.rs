@@ -7,9 +7,6 @@
 //! its default, and say what they repaired, so a corrupt stored object degrades to
 //! something sensible instead of to nothing.
 
-use std::fmt;
-
-use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// When Bounceback may clear a site's cookies.
@@ -176,59 +173,42 @@ impl Settings {
         Settings::repair(value)
     }
 
-    /// Build settings from a possibly corrupt or partial object in any serde format: good
-    /// fields are kept, missing ones take defaults, bad ones are reset to their default with a
-    /// notice such as `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result
-    /// always validates.
-    pub fn repair<'de, D: Deserializer<'de>>(input: D) -> (Settings, Vec<String>) {
+    /// Build settings from a possibly corrupt or partial object: good fields are kept, missing
+    /// ones take defaults, bad ones are reset to their default with a notice such as
+    /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
+    pub fn repair(input: &impl Candidate) -> (Settings, Vec<String>) {
         let defaults = Settings::default();
-        let Ok(Candidate(mut input)) = Candidate::deserialize(input) else {
+        let Some(keys) = input.keys() else {
             return (defaults, vec!["repaired: settings were not an object, using defaults".into()]);
         };
-        // Key order, as a JSON object read into a sorted map gives it.
-        input.sort_by(|a, b| a.0.cmp(&b.0));
         let mut notices = Vec::new();
-        let mut good: Vec<(String, Field)> = Vec::new();
-        for (key, val) in input {
-            let Some(default_val) = defaults.field(&key) else {
+        let mut good: Vec<&str> = Vec::new();
+        for key in &keys {
+            if !FIELDS.contains(&key.as_str()) {
                 notices.push(format!("ignored unknown setting {key}"));
                 continue;
-            };
-            let shown = match val {
-                Loose::Good(v) => {
-                    let mut single = Settings::default();
-                    let ok = single.set(&key, v.clone()) && single.validate().err().map_or(true, |errs| !errs.iter().any(|e| e.field == key));
-                    if ok {
-                        good.retain(|(k, _)| *k != key);
-                        good.push((key, v));
-                        continue;
-                    }
-                    v.show()
-                }
-                Loose::Bad(text) => text,
-            };
-            notices.push(format!("repaired: {key} was {}, reset to {}", short(shown), short(default_val.show())));
-        }
-        let build = |good: &[(String, Field)]| {
-            let mut s = Settings::default();
-            for (k, v) in good {
-                s.set(k, v.clone());
             }
-            s
-        };
-        let mut settings = build(&good);
+            let ok = input
+                .settings_from(&[key.as_str()])
+                .is_some_and(|s| s.validate().err().map_or(true, |errs| !errs.iter().any(|e| &e.field == key)));
+            if ok {
+                good.push(key);
+            } else {
+                notices.push(format!("repaired: {key} was {}, reset to {}", short(input.show(key)), short(input.show_default(key))));
+            }
+        }
+        let mut settings = input.settings_from(&good).unwrap_or_default();
         // Fields that are fine alone may contradict each other (capMs below baseMs).
         if let Err(errs) = settings.validate() {
             for e in &errs {
-                let default_val = defaults.field(&e.field).map(|v| short(v.show())).unwrap_or_default();
-                notices.push(format!("repaired: {} ({}), reset to {default_val}", e.field, e.message));
-                good.retain(|(k, _)| *k != e.field);
+                notices.push(format!("repaired: {} ({}), reset to {}", e.field, e.message, short(input.show_default(&e.field))));
+                good.retain(|k| *k != e.field);
             }
-            settings = build(&good);
+            settings = input.settings_from(&good).unwrap_or_default();
             if settings.validate().is_err() {
-                good.retain(|(k, _)| !LINKED.contains(&k.as_str()));
+                good.retain(|k| !LINKED.contains(k));
                 notices.push("repaired: timing settings contradicted each other, reset to defaults".into());
-                settings = build(&good);
+                settings = input.settings_from(&good).unwrap_or_default();
             }
             if settings.validate().is_err() {
                 settings = Settings::default();
@@ -236,244 +216,70 @@ impl Settings {
         }
         (settings, notices)
     }
-
-    /// The value of the field named `key` (camelCase), if there is one.
-    fn field(&self, key: &str) -> Option<Field> {
-        Some(match key {
-            "baseMs" => Field::Ms(self.base_ms),
-            "capMs" => Field::Ms(self.cap_ms),
-            "floorMs" => Field::Ms(self.floor_ms),
-            "maxAttempts" => Field::Count(self.max_attempts),
-            "maxTotalMs" => Field::Ms(self.max_total_ms),
-            "maxRetryAfterMs" => Field::Ms(self.max_retry_after_ms),
-            "probeTimeoutMs" => Field::Ms(self.probe_timeout_ms),
-            "watchIntervalMs" => Field::Ms(self.watch_interval_ms),
-            "watchMaxMs" => Field::Ms(self.watch_max_ms),
-            "statuses" => Field::Statuses(self.statuses.clone()),
-            "networkErrors" => Field::Flag(self.network_errors),
-            "textDetection" => Field::Flag(self.text_detection),
-            "cookieClearing" => Field::Cookies(self.cookie_clearing),
-            "notifications" => Field::Flag(self.notifications),
-            "banner" => Field::Flag(self.banner),
-            "allowList" => Field::Hosts(self.allow_list.clone()),
-            "denyList" => Field::Hosts(self.deny_list.clone()),
-            _ => return None,
-        })
-    }
-
-    /// Set the field named `key` to `value`; false if there is no such field of that type.
-    fn set(&mut self, key: &str, value: Field) -> bool {
-        match (key, value) {
-            ("baseMs", Field::Ms(v)) => self.base_ms = v,
-            ("capMs", Field::Ms(v)) => self.cap_ms = v,
-            ("floorMs", Field::Ms(v)) => self.floor_ms = v,
-            ("maxAttempts", Field::Count(v)) => self.max_attempts = v,
-            ("maxTotalMs", Field::Ms(v)) => self.max_total_ms = v,
-            ("maxRetryAfterMs", Field::Ms(v)) => self.max_retry_after_ms = v,
-            ("probeTimeoutMs", Field::Ms(v)) => self.probe_timeout_ms = v,
-            ("watchIntervalMs", Field::Ms(v)) => self.watch_interval_ms = v,
-            ("watchMaxMs", Field::Ms(v)) => self.watch_max_ms = v,
-            ("statuses", Field::Statuses(v)) => self.statuses = v,
-            ("networkErrors", Field::Flag(v)) => self.network_errors = v,
-            ("textDetection", Field::Flag(v)) => self.text_detection = v,
-            ("cookieClearing", Field::Cookies(v)) => self.cookie_clearing = v,
-            ("notifications", Field::Flag(v)) => self.notifications = v,
-            ("banner", Field::Flag(v)) => self.banner = v,
-            ("allowList", Field::Hosts(v)) => self.allow_list = v,
-            ("denyList", Field::Hosts(v)) => self.deny_list = v,
-            _ => return false,
-        }
-        true
-    }
 }
 
-/// One setting's value, typed.
-#[derive(Clone)]
-enum Field {
-    Ms(f64),
-    Count(u32),
-    Flag(bool),
-    Statuses(Vec<u16>),
-    Hosts(Vec<String>),
-    Cookies(CookieClearing),
+/// The JSON names of the fields of [`Settings`].
+const FIELDS: &[&str] = &[
+    "baseMs",
+    "capMs",
+    "floorMs",
+    "maxAttempts",
+    "maxTotalMs",
+    "maxRetryAfterMs",
+    "probeTimeoutMs",
+    "watchIntervalMs",
+    "watchMaxMs",
+    "statuses",
+    "networkErrors",
+    "textDetection",
+    "cookieClearing",
+    "notifications",
+    "banner",
+    "allowList",
+    "denyList",
+];
+
+/// A candidate settings object for [`Settings::repair`], in the caller's representation: a
+/// JSON value natively, a JS object in the extension (see `wasm.rs`), so that repair reuses the
+/// `Settings` (de)serialisation the caller has anyway.
+pub trait Candidate {
+    /// The object's keys in sorted order, or `None` when it is not an object.
+    fn keys(&self) -> Option<Vec<String>>;
+    /// Settings from only these keys of the object (every other field its default); `None`
+    /// when one of them does not have its field's type.
+    fn settings_from(&self, keys: &[&str]) -> Option<Settings>;
+    /// The value at `key`, as JSON text.
+    fn show(&self, key: &str) -> String;
+    /// The default value of the field `key`, as JSON text.
+    fn show_default(&self, key: &str) -> String;
 }
 
-impl Field {
-    /// The value as JSON-like text, for notices.
-    fn show(&self) -> String {
-        fn list<T>(items: &[T], one: impl Fn(&T) -> String) -> String {
-            format!("[{}]", items.iter().map(one).collect::<Vec<_>>().join(","))
-        }
-        match self {
-            Field::Ms(v) => show_number(*v),
-            Field::Count(v) => v.to_string(),
-            Field::Flag(v) => v.to_string(),
-            Field::Statuses(v) => list(v, |s| s.to_string()),
-            Field::Hosts(v) => list(v, |h| format!("\"{h}\"")),
-            Field::Cookies(c) => match c {
-                CookieClearing::Never => "\"never\"",
-                CookieClearing::Ask => "\"ask\"",
-                CookieClearing::Automatic => "\"automatic\"",
-            }
-            .into(),
-        }
+#[cfg(not(target_arch = "wasm32"))]
+impl Candidate for serde_json::Value {
+    fn keys(&self) -> Option<Vec<String>> {
+        Some(self.as_object()?.keys().cloned().collect())
+    }
+
+    fn settings_from(&self, keys: &[&str]) -> Option<Settings> {
+        let all = self.as_object()?;
+        let some = keys.iter().filter_map(|k| Some((k.to_string(), all.get(*k)?.clone()))).collect();
+        serde_json::from_value(serde_json::Value::Object(some)).ok()
+    }
+
+    fn show(&self, key: &str) -> String {
+        show_json(&self[key])
+    }
+
+    fn show_default(&self, key: &str) -> String {
+        serde_json::to_value(Settings::default()).map(|d| show_json(&d[key])).unwrap_or_default()
     }
 }
 
-fn show_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        (v as i64).to_string()
-    } else {
-        v.to_string()
-    }
-}
-
-/// A candidate settings object, field by field in input order: each value either of its
-/// field's type or not (then kept only as text for the notice); unknown fields are kept too.
-struct Candidate(Vec<(String, Loose)>);
-
-enum Loose {
-    Good(Field),
-    Bad(String),
-}
-
-impl<'de> Deserialize<'de> for Candidate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Candidate, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Candidate;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a settings object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Candidate, A::Error> {
-                let mut out = Vec::new();
-                while let Some(key) = a.next_key::<String>()? {
-                    let raw: Raw = a.next_value()?;
-                    let val = match Settings::default().field(&key).and_then(|default| raw.to_field(&default)) {
-                        Some(v) => Loose::Good(v),
-                        None => Loose::Bad(raw.show()),
-                    };
-                    out.push((key, val));
-                }
-                Ok(Candidate(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-/// Any value, as read (one small tree type rather than serde's untagged "this type, or else
-/// anything" per field type, which would buffer every value in serde's `Content`).
-enum Raw {
-    Null,
-    Bool(bool),
-    Int(i64),
-    UInt(u64),
-    Float(f64),
-    Str(String),
-    Seq(Vec<Raw>),
-    Map(Vec<(String, Raw)>),
-}
-
-impl Raw {
-    /// The value as the type of the field `like` is, if it is one (as serde would read it).
-    fn to_field(&self, like: &Field) -> Option<Field> {
-        fn int(r: &Raw) -> Option<i128> {
-            match *r {
-                Raw::Int(i) => Some(i.into()),
-                Raw::UInt(u) => Some(u.into()),
-                _ => None,
-            }
-        }
-        Some(match (like, self) {
-            (Field::Ms(_), Raw::Float(f)) => Field::Ms(*f),
-            (Field::Ms(_), r) => Field::Ms(int(r)? as f64),
-            (Field::Count(_), r) => Field::Count(int(r)?.try_into().ok()?),
-            (Field::Flag(_), Raw::Bool(b)) => Field::Flag(*b),
-            (Field::Statuses(_), Raw::Seq(items)) => {
-                Field::Statuses(items.iter().map(|r| int(r)?.try_into().ok()).collect::<Option<_>>()?)
-            }
-            (Field::Hosts(_), Raw::Seq(items)) => Field::Hosts(
-                items.iter().map(|r| if let Raw::Str(s) = r { Some(s.clone()) } else { None }).collect::<Option<_>>()?,
-            ),
-            (Field::Cookies(_), Raw::Str(s)) => Field::Cookies(match s.as_str() {
-                "never" => CookieClearing::Never,
-                "ask" => CookieClearing::Ask,
-                "automatic" => CookieClearing::Automatic,
-                _ => return None,
-            }),
-            _ => return None,
-        })
-    }
-
-    /// As JSON-like text, for notices.
-    fn show(&self) -> String {
-        match self {
-            Raw::Null => "null".into(),
-            Raw::Bool(b) => b.to_string(),
-            Raw::Int(i) => i.to_string(),
-            Raw::UInt(u) => u.to_string(),
-            Raw::Float(f) => show_number(*f),
-            Raw::Str(s) => format!("\"{s}\""),
-            Raw::Seq(items) => format!("[{}]", items.iter().map(Raw::show).collect::<Vec<_>>().join(",")),
-            Raw::Map(entries) => {
-                format!("{{{}}}", entries.iter().map(|(k, v)| format!("\"{k}\":{}", v.show())).collect::<Vec<_>>().join(","))
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Raw {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Raw, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Raw;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any value")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
-                Ok(Raw::Bool(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
-                Ok(Raw::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
-                Ok(Raw::UInt(v))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
-                Ok(Raw::Float(v))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
-                Ok(Raw::Str(v.into()))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Raw, E> {
-                Ok(Raw::Str(v))
-            }
-            fn visit_unit<E>(self) -> Result<Raw, E> {
-                Ok(Raw::Null)
-            }
-            fn visit_none<E>(self) -> Result<Raw, E> {
-                Ok(Raw::Null)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
-                Raw::deserialize(d)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
-                let mut items = Vec::new();
-                while let Some(r) = a.next_element()? {
-                    items.push(r);
-                }
-                Ok(Raw::Seq(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(e) = a.next_entry()? {
-                    entries.push(e);
-                }
-                Ok(Raw::Map(entries))
-            }
-        }
-        d.deserialize_any(V)
+#[cfg(not(target_arch = "wasm32"))]
+fn show_json(v: &serde_json::Value) -> String {
+    match v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15) {
+        Some(f) => format!("{}", f as i64),
+        None => v.to_string(),
     }
 }
 
@@ -525,6 +331,15 @@ mod tests {
         assert!(n.iter().any(|m| m.contains("maxAttempts")));
         assert!(n.iter().any(|m| m.contains("bogus")));
         assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn fields_are_the_serialised_ones() {
+        let v = serde_json::to_value(Settings::default()).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut fields = FIELDS.to_vec();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
     }
 
     #[test]

@@ -63,6 +63,45 @@ pub fn validate_settings(candidate: JsValue) -> Result<JsValue, JsValue> {
     }
 }
 
+/// A stored settings object, for [`Settings::repair`].
+struct JsCandidate(JsValue);
+
+fn json_text(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into())
+}
+
+impl crate::settings::Candidate for JsCandidate {
+    fn keys(&self) -> Option<Vec<String>> {
+        if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
+            return None;
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for k in js_sys::Object::keys(self.0.unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()) {
+            let at = keys.partition_point(|x| *x < k);
+            keys.insert(at, k);
+        }
+        Some(keys)
+    }
+
+    fn settings_from(&self, keys: &[&str]) -> Option<Settings> {
+        let some = js_sys::Object::new();
+        for k in keys {
+            let k = JsValue::from_str(k);
+            js_sys::Reflect::set(&some, &k, &js_sys::Reflect::get(&self.0, &k).ok()?).ok()?;
+        }
+        serde_wasm_bindgen::from_value(some.into()).ok()
+    }
+
+    fn show(&self, key: &str) -> String {
+        json_text(&js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).unwrap_or(JsValue::NULL))
+    }
+
+    fn show_default(&self, key: &str) -> String {
+        let defaults = to_js(&Settings::default()).unwrap_or(JsValue::NULL);
+        json_text(&js_sys::Reflect::get(&defaults, &JsValue::from_str(key)).unwrap_or(JsValue::NULL))
+    }
+}
+
 /// The recovery engine, owned by the background.
 #[wasm_bindgen]
 pub struct Core {
@@ -79,10 +118,8 @@ impl Core {
     pub fn new(settings: JsValue, seed: f64) -> Result<Core, JsValue> {
         let (settings, notices) = if settings.is_undefined() || settings.is_null() {
             (Settings::default(), Vec::new())
-        } else if !settings.is_object() || js_sys::Array::is_array(&settings) {
-            (Settings::default(), vec!["repaired: settings were not an object, using defaults".into()])
         } else {
-            Settings::repair(serde_wasm_bindgen::Deserializer::from(settings))
+            Settings::repair(&JsCandidate(settings))
         };
         Ok(Core { engine: Engine::new(settings, seed as u64), notices })
     }
