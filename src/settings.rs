@@ -2,13 +2,12 @@
 //!
 //! Settings cross the JS boundary as a camelCase JSON object in which every field is
 //! optional (`{}` means all defaults). [`Settings::validate`] says precisely what is wrong
-//! with a candidate (the engine applies only valid settings); [`Settings::from_json_value`]
-//! and [`Settings::parse`] never fail: they keep every good field, reset each bad one to
+//! with a candidate (the engine applies only valid settings); [`Settings::repair`] (and
+//! [`Settings::parse`] for JSON text) never fail: they keep every good field, reset each bad one to
 //! its default, and say what they repaired, so a corrupt stored object degrades to
 //! something sensible instead of to nothing.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 /// When Bounceback may clear a site's cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -149,7 +148,7 @@ impl Settings {
                 let p = p.trim().trim_start_matches("*.");
                 p.is_empty() || p.len() > 253 || p.contains(['/', ':', ' ', '@'])
             }) {
-                err(name, format!("{name} entry {p:?} is not a host name (use e.g. example.com or *.example.com)"));
+                err(name, format!("{name} entry \"{p}\" is not a host name (use e.g. example.com or *.example.com)"));
             }
         }
         if errs.is_empty() {
@@ -159,59 +158,57 @@ impl Settings {
         }
     }
 
-    /// Parse settings from JSON text, repairing what is wrong (see [`Settings::from_json_value`]).
+    /// Parse settings from JSON text, repairing what is wrong (see [`Settings::repair`]).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn parse(json: &str) -> (Settings, Vec<String>) {
-        match serde_json::from_str::<Value>(json) {
+        match serde_json::from_str::<serde_json::Value>(json) {
             Ok(v) => Settings::from_json_value(&v),
             Err(e) => (Settings::default(), vec![format!("repaired: settings were not valid JSON ({e}), using defaults")]),
         }
     }
 
-    /// Build settings from a possibly corrupt or partial JSON object: good fields are kept,
-    /// missing ones take defaults, bad ones are reset to their default with a notice such as
+    /// [`Settings::repair`] of a JSON value.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_json_value(value: &serde_json::Value) -> (Settings, Vec<String>) {
+        Settings::repair(value)
+    }
+
+    /// Build settings from a possibly corrupt or partial object: good fields are kept, missing
+    /// ones take defaults, bad ones are reset to their default with a notice such as
     /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
-    pub fn from_json_value(value: &Value) -> (Settings, Vec<String>) {
+    pub fn repair(input: &impl Candidate) -> (Settings, Vec<String>) {
         let defaults = Settings::default();
-        let mut notices = Vec::new();
-        let Value::Object(input) = value else {
+        let Some(keys) = input.keys() else {
             return (defaults, vec!["repaired: settings were not an object, using defaults".into()]);
         };
-        let default_obj = match serde_json::to_value(&defaults) {
-            Ok(Value::Object(m)) => m,
-            _ => return (defaults, notices),
-        };
-        let mut good = Map::new();
-        for (key, val) in input {
-            let Some(default_val) = default_obj.get(key) else {
+        let mut notices = Vec::new();
+        let mut good: Vec<&str> = Vec::new();
+        for key in &keys {
+            if !FIELDS.contains(&key.as_str()) {
                 notices.push(format!("ignored unknown setting {key}"));
                 continue;
-            };
-            let mut single = Map::new();
-            single.insert(key.clone(), val.clone());
-            let ok = match serde_json::from_value::<Settings>(Value::Object(single)) {
-                Ok(s) => s.validate().err().map_or(true, |errs| !errs.iter().any(|e| &e.field == key)),
-                Err(_) => false,
-            };
+            }
+            let ok = input
+                .settings_from(&[key.as_str()])
+                .is_some_and(|s| s.validate().err().map_or(true, |errs| !errs.iter().any(|e| &e.field == key)));
             if ok {
-                good.insert(key.clone(), val.clone());
+                good.push(key);
             } else {
-                notices.push(format!("repaired: {key} was {}, reset to {}", short(val), short(default_val)));
+                notices.push(format!("repaired: {key} was {}, reset to {}", short(input.show(key)), short(input.show_default(key))));
             }
         }
-        let mut settings: Settings = serde_json::from_value(Value::Object(good.clone())).unwrap_or_default();
+        let mut settings = input.settings_from(&good).unwrap_or_default();
         // Fields that are fine alone may contradict each other (capMs below baseMs).
         if let Err(errs) = settings.validate() {
             for e in &errs {
-                notices.push(format!("repaired: {} ({}), reset to {}", e.field, e.message, default_obj.get(&e.field).map(short).unwrap_or_default()));
-                good.remove(&e.field);
+                notices.push(format!("repaired: {} ({}), reset to {}", e.field, e.message, short(input.show_default(&e.field))));
+                good.retain(|k| *k != e.field);
             }
-            settings = serde_json::from_value(Value::Object(good.clone())).unwrap_or_default();
+            settings = input.settings_from(&good).unwrap_or_default();
             if settings.validate().is_err() {
-                for f in LINKED {
-                    good.remove(*f);
-                }
+                good.retain(|k| !LINKED.contains(k));
                 notices.push("repaired: timing settings contradicted each other, reset to defaults".into());
-                settings = serde_json::from_value(Value::Object(good)).unwrap_or_default();
+                settings = input.settings_from(&good).unwrap_or_default();
             }
             if settings.validate().is_err() {
                 settings = Settings::default();
@@ -221,11 +218,72 @@ impl Settings {
     }
 }
 
-fn short(v: &Value) -> String {
-    if let Some(f) = v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15) {
-        return format!("{}", f as i64);
+/// The JSON names of the fields of [`Settings`].
+const FIELDS: &[&str] = &[
+    "baseMs",
+    "capMs",
+    "floorMs",
+    "maxAttempts",
+    "maxTotalMs",
+    "maxRetryAfterMs",
+    "probeTimeoutMs",
+    "watchIntervalMs",
+    "watchMaxMs",
+    "statuses",
+    "networkErrors",
+    "textDetection",
+    "cookieClearing",
+    "notifications",
+    "banner",
+    "allowList",
+    "denyList",
+];
+
+/// A candidate settings object for [`Settings::repair`], in the caller's representation: a
+/// JSON value natively, a JS object in the extension (see `wasm.rs`), so that repair reuses the
+/// `Settings` (de)serialisation the caller has anyway.
+pub trait Candidate {
+    /// The object's keys in sorted order, or `None` when it is not an object.
+    fn keys(&self) -> Option<Vec<String>>;
+    /// Settings from only these keys of the object (every other field its default); `None`
+    /// when one of them does not have its field's type.
+    fn settings_from(&self, keys: &[&str]) -> Option<Settings>;
+    /// The value at `key`, as JSON text.
+    fn show(&self, key: &str) -> String;
+    /// The default value of the field `key`, as JSON text.
+    fn show_default(&self, key: &str) -> String;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Candidate for serde_json::Value {
+    fn keys(&self) -> Option<Vec<String>> {
+        Some(self.as_object()?.keys().cloned().collect())
     }
-    let s = v.to_string();
+
+    fn settings_from(&self, keys: &[&str]) -> Option<Settings> {
+        let all = self.as_object()?;
+        let some = keys.iter().filter_map(|k| Some((k.to_string(), all.get(*k)?.clone()))).collect();
+        serde_json::from_value(serde_json::Value::Object(some)).ok()
+    }
+
+    fn show(&self, key: &str) -> String {
+        show_json(&self[key])
+    }
+
+    fn show_default(&self, key: &str) -> String {
+        serde_json::to_value(Settings::default()).map(|d| show_json(&d[key])).unwrap_or_default()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn show_json(v: &serde_json::Value) -> String {
+    match v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15) {
+        Some(f) => format!("{}", f as i64),
+        None => v.to_string(),
+    }
+}
+
+fn short(s: String) -> String {
     if s.len() > 60 {
         let mut end = 57;
         while !s.is_char_boundary(end) {
@@ -273,6 +331,15 @@ mod tests {
         assert!(n.iter().any(|m| m.contains("maxAttempts")));
         assert!(n.iter().any(|m| m.contains("bogus")));
         assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn fields_are_the_serialised_ones() {
+        let v = serde_json::to_value(Settings::default()).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut fields = FIELDS.to_vec();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
     }
 
     #[test]

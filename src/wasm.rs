@@ -8,7 +8,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::engine::{Engine, Event};
+use crate::engine::{Engine, Event, Snapshot};
 use crate::settings::Settings;
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
@@ -63,6 +63,45 @@ pub fn validate_settings(candidate: JsValue) -> Result<JsValue, JsValue> {
     }
 }
 
+/// A stored settings object, for [`Settings::repair`].
+struct JsCandidate(JsValue);
+
+fn json_text(v: &JsValue) -> String {
+    js_sys::JSON::stringify(v).ok().and_then(|s| s.as_string()).unwrap_or_else(|| "null".into())
+}
+
+impl crate::settings::Candidate for JsCandidate {
+    fn keys(&self) -> Option<Vec<String>> {
+        if !self.0.is_object() || js_sys::Array::is_array(&self.0) {
+            return None;
+        }
+        let mut keys: Vec<String> = Vec::new();
+        for k in js_sys::Object::keys(self.0.unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()) {
+            let at = keys.partition_point(|x| *x < k);
+            keys.insert(at, k);
+        }
+        Some(keys)
+    }
+
+    fn settings_from(&self, keys: &[&str]) -> Option<Settings> {
+        let some = js_sys::Object::new();
+        for k in keys {
+            let k = JsValue::from_str(k);
+            js_sys::Reflect::set(&some, &k, &js_sys::Reflect::get(&self.0, &k).ok()?).ok()?;
+        }
+        serde_wasm_bindgen::from_value(some.into()).ok()
+    }
+
+    fn show(&self, key: &str) -> String {
+        json_text(&js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).unwrap_or(JsValue::NULL))
+    }
+
+    fn show_default(&self, key: &str) -> String {
+        let defaults = to_js(&Settings::default()).unwrap_or(JsValue::NULL);
+        json_text(&js_sys::Reflect::get(&defaults, &JsValue::from_str(key)).unwrap_or(JsValue::NULL))
+    }
+}
+
 /// The recovery engine, owned by the background.
 #[wasm_bindgen]
 pub struct Core {
@@ -80,15 +119,16 @@ impl Core {
         let (settings, notices) = if settings.is_undefined() || settings.is_null() {
             (Settings::default(), Vec::new())
         } else {
-            let value: serde_json::Value = from_js("settings", settings)?;
-            Settings::from_json_value(&value)
+            Settings::repair(&JsCandidate(settings))
         };
         Ok(Core { engine: Engine::new(settings, seed as u64), notices })
     }
 
     /// An engine restored from the JSON text made by [`Core::snapshot`].
     pub fn restore(snapshot: &str) -> Result<Core, JsValue> {
-        let engine = Engine::restore_json(snapshot).map_err(|e| js_sys::Error::new(&format!("bounceback: {e}")))?;
+        let value = js_sys::JSON::parse(snapshot).map_err(|_| js_sys::Error::new("bounceback: corrupt snapshot: not JSON"))?;
+        let snapshot: Snapshot<'static> = from_js("snapshot", value)?;
+        let engine = Engine::restore(snapshot).map_err(|e| js_sys::Error::new(&format!("bounceback: {e}")))?;
         Ok(Core { engine, notices: Vec::new() })
     }
 
@@ -129,7 +169,8 @@ impl Core {
 
     /// The whole state as JSON text, for `storage.session`.
     pub fn snapshot(&self) -> Result<String, JsValue> {
-        serde_json::to_string(&self.engine.snapshot())
-            .map_err(|e| js_sys::Error::new(&format!("bounceback: cannot snapshot: {e}")).into())
+        // serde-wasm-bindgen and the browser's JSON, so the module carries no JSON codec of its own.
+        let value = to_js(&self.engine.snapshot())?;
+        js_sys::JSON::stringify(&value)?.as_string().ok_or_else(|| js_sys::Error::new("bounceback: cannot snapshot").into())
     }
 }

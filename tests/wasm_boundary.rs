@@ -42,6 +42,8 @@ fn malformed_events_are_refused_with_an_error() {
     for bad in [
         js(r#"{"type":"noSuchEvent"}"#),
         js(r#"{"type":"navigationCompleted","tabId":"seven"}"#),
+        js(r#"{"type":"tabClosed","tabId":7,"bogus":1}"#),
+        js(r#"{"type":"tabClosed","tabId":7,"url":"https://shop.example/"}"#),
         js(r#"[1,2,3]"#),
         JsValue::from_str("navigationCompleted"),
         JsValue::NULL,

@@ -15,6 +15,7 @@ pub type TabId = i64;
 /// Something that happened in the browser, the user, or a probe, as the shell reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+#[serde(try_from = "RawEvent")]
 pub enum Event {
     /// A top-level navigation started in `tab_id` (the user typed, clicked, or we reloaded).
     NavigationStarted {
@@ -66,6 +67,7 @@ pub enum Event {
 /// A user's one-click command for one tab.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+#[serde(try_from = "RawCommand")]
 pub enum Command {
     /// Skip the wait: probe (or reload) now.
     RetryNow,
@@ -85,6 +87,248 @@ pub enum Command {
     WatchWhenBack,
     /// Turn Bounceback on or off for this tab's site.
     SetSiteEnabled { enabled: bool },
+}
+
+// Reading the tagged unions above.
+//
+// serde derives an internally tagged enum's Deserialize by buffering the whole input into its
+// private `Content` tree and deserializing again from that; in the wasm build that doubles the
+// code for every variant (about 65 KB). Instead each union is read as one flat struct holding
+// every field any variant has (`deny_unknown_fields` refuses the rest), then checked against
+// the variant `type` names: a missing field or one the variant does not have is an error, as
+// with the derived code. The JSON shape is unchanged, and `Serialize` is still derived.
+
+/// Which [`Event`].
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+enum EventType {
+    NavigationStarted,
+    NavigationCompleted,
+    NavigationFailed,
+    PageTextSeen,
+    WokeUp,
+    ProbeCompleted,
+    CookiesCleared,
+    UserCommanded,
+    TabClosed,
+    ConnectivityChanged,
+    SettingsChanged,
+}
+
+/// A struct of optional fields read from a JSON object with `deserialize_map`, so every key
+/// present is seen (serde-wasm-bindgen's `deserialize_struct` only looks up the declared
+/// ones) and an unknown key is an error; `null` counts as absent.
+macro_rules! flat_record {
+    ($name:ident / $key:ident { $($field:ident: $ty:ty = $json:literal),* $(,)? }) => {
+        struct $name {
+            $($field: Option<$ty>),*
+        }
+
+        #[derive(Deserialize)]
+        #[serde(field_identifier)]
+        #[allow(non_camel_case_types)]
+        enum $key {
+            $(#[serde(rename = $json)] $field),*
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<$name, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str(concat!("an object for ", stringify!($name)))
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<$name, A::Error> {
+                        let mut out = $name { $($field: None),* };
+                        while let Some(key) = a.next_key::<$key>()? {
+                            match key {
+                                $($key::$field => out.$field = a.next_value()?),*
+                            }
+                        }
+                        Ok(out)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+flat_record!(RawEvent / EventKey {
+    kind: EventType = "type",
+    tab_id: TabId = "tabId",
+    url: String = "url",
+    method: String = "method",
+    status: u16 = "status",
+    headers: Vec<(String, String)> = "headers",
+    error: String = "error",
+    title: String = "title",
+    text: String = "text",
+    probe_id: u64 = "probeId",
+    retry_after: String = "retryAfter",
+    removed: u32 = "removed",
+    command: Command = "command",
+    online: bool = "online",
+    settings: Settings = "settings",
+});
+
+/// Takes the fields of one variant out of a flat record; whatever is left over is refused.
+struct Fields<T> {
+    raw: T,
+    missing: Option<&'static str>,
+}
+
+impl<T> Fields<T> {
+    fn need<V>(&mut self, name: &'static str, take: impl FnOnce(&mut T) -> Option<V>) -> Option<V> {
+        let v = take(&mut self.raw);
+        if v.is_none() && self.missing.is_none() {
+            self.missing = Some(name);
+        }
+        v
+    }
+}
+
+fn missing(name: &str) -> String {
+    format!("missing field `{name}`")
+}
+
+fn unknown(name: &str) -> String {
+    format!("unknown field `{name}`")
+}
+
+impl TryFrom<RawEvent> for Event {
+    type Error = String;
+
+    fn try_from(raw: RawEvent) -> Result<Event, String> {
+        use EventType as K;
+        let kind = raw.kind.ok_or_else(|| missing("type"))?;
+        let mut f = Fields { raw, missing: None };
+        macro_rules! need {
+            ($field:ident, $name:literal) => {
+                f.need($name, |r| r.$field.take())
+            };
+        }
+        macro_rules! opt {
+            ($field:ident) => {
+                f.raw.$field.take()
+            };
+        }
+        let event = match kind {
+            K::NavigationStarted => (|| {
+                Some(Event::NavigationStarted { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, method: opt!(method) })
+            })(),
+            K::NavigationCompleted => (|| {
+                Some(Event::NavigationCompleted {
+                    tab_id: need!(tab_id, "tabId")?,
+                    url: need!(url, "url")?,
+                    method: need!(method, "method")?,
+                    status: need!(status, "status")?,
+                    headers: opt!(headers).unwrap_or_default(),
+                })
+            })(),
+            K::NavigationFailed => (|| {
+                Some(Event::NavigationFailed {
+                    tab_id: need!(tab_id, "tabId")?,
+                    url: need!(url, "url")?,
+                    method: need!(method, "method")?,
+                    error: need!(error, "error")?,
+                })
+            })(),
+            K::PageTextSeen => (|| {
+                Some(Event::PageTextSeen {
+                    tab_id: need!(tab_id, "tabId")?,
+                    url: need!(url, "url")?,
+                    title: need!(title, "title")?,
+                    text: need!(text, "text")?,
+                })
+            })(),
+            K::WokeUp => Some(Event::WokeUp),
+            K::ProbeCompleted => (|| {
+                Some(Event::ProbeCompleted {
+                    probe_id: need!(probe_id, "probeId")?,
+                    status: opt!(status),
+                    error: opt!(error),
+                    retry_after: opt!(retry_after),
+                })
+            })(),
+            K::CookiesCleared => {
+                (|| Some(Event::CookiesCleared { tab_id: need!(tab_id, "tabId")?, removed: need!(removed, "removed")? }))()
+            }
+            K::UserCommanded => {
+                (|| Some(Event::UserCommanded { tab_id: need!(tab_id, "tabId")?, command: need!(command, "command")? }))()
+            }
+            K::TabClosed => (|| Some(Event::TabClosed { tab_id: need!(tab_id, "tabId")? }))(),
+            K::ConnectivityChanged => (|| Some(Event::ConnectivityChanged { online: need!(online, "online")? }))(),
+            K::SettingsChanged => (|| Some(Event::SettingsChanged { settings: need!(settings, "settings")? }))(),
+        };
+        let Some(event) = event else {
+            return Err(missing(f.missing.unwrap_or("?")));
+        };
+        let r = &f.raw;
+        let left = [
+            ("tabId", r.tab_id.is_some()),
+            ("url", r.url.is_some()),
+            ("method", r.method.is_some()),
+            ("status", r.status.is_some()),
+            ("headers", r.headers.is_some()),
+            ("error", r.error.is_some()),
+            ("title", r.title.is_some()),
+            ("text", r.text.is_some()),
+            ("probeId", r.probe_id.is_some()),
+            ("retryAfter", r.retry_after.is_some()),
+            ("removed", r.removed.is_some()),
+            ("command", r.command.is_some()),
+            ("online", r.online.is_some()),
+            ("settings", r.settings.is_some()),
+        ];
+        match left.iter().find(|(_, present)| *present) {
+            Some((name, _)) => Err(unknown(name)),
+            None => Ok(event),
+        }
+    }
+}
+
+/// Which [`Command`].
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+enum CommandType {
+    RetryNow,
+    Stop,
+    HardReload,
+    ClearCookies,
+    Resubmit,
+    WatchWhenBack,
+    SetSiteEnabled,
+}
+
+flat_record!(RawCommand / CommandKey {
+    kind: CommandType = "type",
+    remember: bool = "remember",
+    enabled: bool = "enabled",
+});
+
+impl TryFrom<RawCommand> for Command {
+    type Error = String;
+
+    fn try_from(raw: RawCommand) -> Result<Command, String> {
+        use CommandType as K;
+        let RawCommand { kind, mut remember, mut enabled } = raw;
+        let command = match kind.ok_or_else(|| missing("type"))? {
+            K::RetryNow => Command::RetryNow,
+            K::Stop => Command::Stop,
+            K::HardReload => Command::HardReload,
+            K::ClearCookies => Command::ClearCookies { remember: remember.take().unwrap_or_default() },
+            K::Resubmit => Command::Resubmit,
+            K::WatchWhenBack => Command::WatchWhenBack,
+            K::SetSiteEnabled => Command::SetSiteEnabled { enabled: enabled.take().ok_or_else(|| missing("enabled"))? },
+        };
+        match (remember, enabled) {
+            (Some(_), _) => Err(unknown("remember")),
+            (_, Some(_)) => Err(unknown("enabled")),
+            _ => Ok(command),
+        }
+    }
 }
 
 /// Something the shell must do. Actions of one batch are carried out in order.
@@ -116,4 +360,55 @@ pub enum Action {
 pub enum ProbeMethod {
     Head,
     Get,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(json: &str) -> Result<Event, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_variant_reads_back_what_it_writes() {
+        let events = [
+            Event::NavigationStarted { tab_id: 1, url: "https://a/".into(), method: None },
+            Event::NavigationStarted { tab_id: 1, url: "https://a/".into(), method: Some("POST".into()) },
+            Event::NavigationCompleted { tab_id: 2, url: "u".into(), method: "GET".into(), status: 502, headers: vec![("server".into(), "nginx".into())] },
+            Event::NavigationFailed { tab_id: 3, url: "u".into(), method: "GET".into(), error: "net::ERR_CONNECTION_RESET".into() },
+            Event::PageTextSeen { tab_id: 4, url: "u".into(), title: "t".into(), text: "x".into() },
+            Event::WokeUp,
+            Event::ProbeCompleted { probe_id: 5, status: Some(200), error: None, retry_after: Some("120".into()) },
+            Event::ProbeCompleted { probe_id: 5, status: None, error: Some("timeout".into()), retry_after: None },
+            Event::CookiesCleared { tab_id: 6, removed: 3 },
+            Event::UserCommanded { tab_id: 7, command: Command::ClearCookies { remember: true } },
+            Event::UserCommanded { tab_id: 7, command: Command::SetSiteEnabled { enabled: false } },
+            Event::UserCommanded { tab_id: 7, command: Command::RetryNow },
+            Event::TabClosed { tab_id: 8 },
+            Event::ConnectivityChanged { online: false },
+            Event::SettingsChanged { settings: Settings::default() },
+        ];
+        for e in events {
+            let json = serde_json::to_string(&e).expect("writes");
+            assert_eq!(read(&json), Ok(e), "{json}");
+        }
+    }
+
+    #[test]
+    fn fields_are_checked_per_variant() {
+        assert_eq!(read(r#"{"url":"u","type":"tabClosed","tabId":1}"#).map_err(|e| e.contains("unknown field `url`")), Err(true));
+        assert_eq!(read(r#"{"tabId":1,"type":"tabClosed"}"#), Ok(Event::TabClosed { tab_id: 1 }));
+        assert!(read(r#"{"type":"tabClosed"}"#).is_err_and(|e| e.contains("missing field `tabId`")));
+        assert!(read(r#"{"type":"tabClosed","tabId":1,"bogus":2}"#).is_err_and(|e| e.contains("bogus")));
+        assert!(read(r#"{"type":"noSuchEvent"}"#).is_err());
+        assert!(read(r#"{"tabId":1}"#).is_err());
+        assert!(read(r#"{"type":"navigationCompleted","tabId":1,"url":"u","method":"GET"}"#).is_err());
+        assert!(read(r#"{"type":"userCommanded","tabId":1,"command":{"type":"stop","enabled":true}}"#).is_err());
+        assert!(read(r#"{"type":"userCommanded","tabId":1,"command":{"type":"setSiteEnabled"}}"#).is_err());
+        assert_eq!(
+            read(r#"{"type":"userCommanded","tabId":1,"command":{"type":"clearCookies"}}"#),
+            Ok(Event::UserCommanded { tab_id: 1, command: Command::ClearCookies { remember: false } })
+        );
+    }
 }

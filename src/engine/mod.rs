@@ -15,13 +15,15 @@
 pub mod backoff;
 mod events;
 pub mod incident;
+mod lower;
 pub mod probe;
 pub mod recovery;
 pub mod sim;
 pub mod url;
+mod vec_map;
 pub mod view;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +37,7 @@ use backoff::{Rng, Schedule};
 use incident::IncidentLog;
 use probe::{InFlight, OriginState};
 use recovery::{Phase, Step, TabRecovery};
+use vec_map::VecMap;
 use view::{colors, Badge};
 
 /// Version of the [`Snapshot`] format; a snapshot of another version is refused.
@@ -84,19 +87,20 @@ pub struct Engine {
     now_ms: f64,
     online: bool,
     offline_since_ms: Option<f64>,
-    tabs: BTreeMap<TabId, TabRecovery>,
-    origins: BTreeMap<String, OriginState>,
-    last_nav: BTreeMap<TabId, LastNav>,
+    tabs: VecMap<TabId, TabRecovery>,
+    origins: VecMap<String, OriginState>,
+    last_nav: VecMap<TabId, LastNav>,
     nav_seq: u64,
-    sites: BTreeMap<String, SitePrefs>,
+    sites: VecMap<String, SitePrefs>,
     incidents: IncidentLog,
 }
 
-/// A versioned, serialisable copy of the engine's state.
+/// A versioned, serialisable copy of the engine's state: the same JSON shape whether it is
+/// written by `serde_json` (the CLI, the tests) or crosses to JS via serde-wasm-bindgen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub struct Snapshot<'a> {
     pub version: u32,
-    pub state: serde_json::Value,
+    pub state: Cow<'a, Engine>,
 }
 
 /// A probe's `Retry-After` header, in seconds (the detector parses both RFC 9110 forms).
@@ -119,11 +123,11 @@ impl Engine {
             now_ms: 0.0,
             online: true,
             offline_since_ms: None,
-            tabs: BTreeMap::new(),
-            origins: BTreeMap::new(),
-            last_nav: BTreeMap::new(),
+            tabs: VecMap::new(),
+            origins: VecMap::new(),
+            last_nav: VecMap::new(),
             nav_seq: 0,
-            sites: BTreeMap::new(),
+            sites: VecMap::new(),
             incidents: IncidentLog::default(),
         }
     }
@@ -134,16 +138,16 @@ impl Engine {
     }
 
     /// A versioned copy of the state, to persist after every batch.
-    pub fn snapshot(&self) -> Snapshot {
-        Snapshot { version: SNAPSHOT_VERSION, state: serde_json::to_value(self).unwrap_or(serde_json::Value::Null) }
+    pub fn snapshot(&self) -> Snapshot<'_> {
+        Snapshot { version: SNAPSHOT_VERSION, state: Cow::Borrowed(self) }
     }
 
     /// Rebuild an engine from a snapshot; an older, newer or corrupt one is an `Err`.
-    pub fn restore(snapshot: Snapshot) -> Result<Engine, String> {
+    pub fn restore(snapshot: Snapshot<'_>) -> Result<Engine, String> {
         if snapshot.version != SNAPSHOT_VERSION {
             return Err(format!("snapshot version {} is not {SNAPSHOT_VERSION}", snapshot.version));
         }
-        let engine: Engine = serde_json::from_value(snapshot.state).map_err(|e| format!("corrupt snapshot: {e}"))?;
+        let engine = snapshot.state.into_owned();
         engine.settings.validate().map_err(|e| format!("corrupt snapshot: invalid settings ({} errors)", e.len()))?;
         if !engine.now_ms.is_finite() {
             return Err("corrupt snapshot: bad clock".into());
@@ -152,6 +156,7 @@ impl Engine {
     }
 
     /// [`Engine::restore`] from JSON text.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn restore_json(json: &str) -> Result<Engine, String> {
         let snapshot: Snapshot = serde_json::from_str(json).map_err(|e| format!("corrupt snapshot: {e}"))?;
         Engine::restore(snapshot)
@@ -364,7 +369,7 @@ impl Engine {
         if !self.sites.contains_key(host) && self.sites.len() >= MAX_SITES {
             return None;
         }
-        Some(self.sites.entry(host.to_string()).or_default())
+        Some(self.sites.get_or_insert_with(host.to_string(), SitePrefs::default))
     }
 
     // ---- navigation ----
@@ -447,7 +452,7 @@ impl Engine {
             return;
         }
         let has_active = self.tabs.values().any(|t| t.origin == origin_key && is_active(&t.phase));
-        let origin = self.origins.entry(origin_key.clone()).or_insert_with(|| OriginState::new(now));
+        let origin = self.origins.get_or_insert_with(origin_key.clone(), || OriginState::new(now));
         if !has_active {
             // Nobody was recovering here (perhaps only watching): a fresh outage.
             *origin = OriginState { in_flight: origin.in_flight.take(), ..OriginState::new(now) };
@@ -475,7 +480,7 @@ impl Engine {
                 t.step = t.step.escalate();
                 t.phase = Phase::Waiting;
                 t.pending_fix = None;
-                let origin = self.origins.entry(origin_key.clone()).or_insert_with(|| OriginState::new(now));
+                let origin = self.origins.get_or_insert_with(origin_key.clone(), || OriginState::new(now));
                 origin.attempts += 1;
                 if !self.check_limits(&origin_key, now) {
                     self.plan_next(&origin_key, f.retry_after_s, false, now);
@@ -935,7 +940,7 @@ impl Engine {
                 t.phase = Phase::Watching { until_ms };
                 let key = t.origin.clone();
                 let active = self.tabs.values().any(|t| t.origin == key && t.phase == Phase::Waiting);
-                let origin = self.origins.entry(key).or_insert_with(|| OriginState::new(now));
+                let origin = self.origins.get_or_insert_with(key, || OriginState::new(now));
                 if !active && origin.in_flight.is_none() {
                     let at = now + interval;
                     origin.next_ms = Some(origin.next_ms.map_or(at, |n| n.min(at)));

@@ -18,6 +18,7 @@ use crate::settings::CookieClearing;
 /// Where a tab in recovery stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(try_from = "RawPhase")]
 pub enum Phase {
     /// Waiting for its origin's next probe (or for the probe in flight).
     Waiting,
@@ -31,6 +32,43 @@ pub enum Phase {
     GaveUp,
     /// After giving up, the user asked to be told when the site is back.
     Watching { until_ms: f64 },
+}
+
+/// Which [`Phase`] (read flat, without serde's buffering of internally tagged enums: see
+/// `engine::events`).
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+enum PhaseName {
+    Waiting,
+    Reloading,
+    ClearingCookies,
+    FailedPost,
+    GaveUp,
+    Watching,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPhase {
+    phase: PhaseName,
+    deadline_ms: Option<f64>,
+    until_ms: Option<f64>,
+}
+
+impl TryFrom<RawPhase> for Phase {
+    type Error = &'static str;
+
+    fn try_from(raw: RawPhase) -> Result<Phase, &'static str> {
+        let deadline_ms = raw.deadline_ms.ok_or("missing field `deadlineMs`");
+        Ok(match raw.phase {
+            PhaseName::Waiting => Phase::Waiting,
+            PhaseName::Reloading => Phase::Reloading { deadline_ms: deadline_ms? },
+            PhaseName::ClearingCookies => Phase::ClearingCookies { deadline_ms: deadline_ms? },
+            PhaseName::FailedPost => Phase::FailedPost,
+            PhaseName::GaveUp => Phase::GaveUp,
+            PhaseName::Watching => Phase::Watching { until_ms: raw.until_ms.ok_or("missing field `untilMs`")? },
+        })
+    }
 }
 
 /// What the next healthy probe leads to, in escalation order.

@@ -63,8 +63,8 @@ pub fn parse(url: &str) -> Option<ParsedUrl> {
         (format!("[{}]", inner.to_ascii_lowercase()), port)
     } else {
         match hostport.rfind(':') {
-            Some(i) => (hostport[..i].to_lowercase(), Some(&hostport[i + 1..])),
-            None => (hostport.to_lowercase(), None),
+            Some(i) => (super::lower::to_lowercase(&hostport[..i]), Some(&hostport[i + 1..])),
+            None => (super::lower::to_lowercase(hostport), None),
         }
     };
     let host = host.trim_end_matches('.').to_string();
