@@ -20,11 +20,13 @@ import { api, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage }
 const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
 const SETTINGS_KEY = 'settings';
+const DURABLE_KEY = 'durableSnapshot';
 const COUNTDOWNS_KEY = 'badgeCountdowns';
 /** View states in which the page is being brought back, and the banner shows. */
 const BANNER_STATES = new Set(['recovering', 'probing', 'waitingRetryAfter', 'offline']);
 
 let core = null;
+let lastDurable = null;
 let wakeTimer = null;
 
 function randomSeed() {
@@ -42,12 +44,26 @@ async function loadCore() {
       console.warn('Bounceback: discarding an unreadable snapshot:', e);
     }
   }
-  const { [SETTINGS_KEY]: settings } = await api.storage.local.get(SETTINGS_KEY);
+  const { [SETTINGS_KEY]: settings, [DURABLE_KEY]: durable } = await api.storage.local.get([SETTINGS_KEY, DURABLE_KEY]);
   // A corrupt or older settings object is repaired by the core; the options page shows what.
   const fresh = new Core(settings ?? {}, randomSeed());
   const notices = fresh.notices();
   if (notices.length) {
     await api.storage.local.set({ [SETTINGS_KEY]: fresh.settings(), settingsNotices: notices });
+  }
+  if (durable) {
+    // The browser restarted (storage.session is gone): keep the history and per-site choices,
+    // end the recoveries of tabs that no longer exist, and apply the settings as stored.
+    try {
+      const restored = Core.restore(durable);
+      restored.forgetTabs();
+      restored.handle({ type: 'settingsChanged', settings: fresh.settings() }, Date.now());
+      fresh.free();
+      lastDurable = restored.durableRevision();
+      return restored;
+    } catch (e) {
+      console.warn('Bounceback: discarding an unreadable history:', e);
+    }
   }
   return fresh;
 }
@@ -81,7 +97,14 @@ async function step(event) {
   const actions = core.handle(event, Date.now());
   // Persist before acting: if we are killed half-way, the core's own timeouts redo what was
   // lost, and nothing is done twice.
-  await api.storage.session.set({ [SNAPSHOT_KEY]: core.snapshot() });
+  const snapshot = core.snapshot();
+  await api.storage.session.set({ [SNAPSHOT_KEY]: snapshot });
+  const revision = core.durableRevision();
+  if (revision !== lastDurable) {
+    // History and per-site choices also outlive the browser; written only when they change.
+    await api.storage.local.set({ [DURABLE_KEY]: snapshot });
+    lastDurable = revision;
+  }
   const touched = new Set();
   for (const action of actions) {
     if (action.type === 'setBadge' || action.type === 'clearBadge') touched.add(action.tabId);
@@ -388,7 +411,10 @@ async function handleMessage(message, sender) {
     case 'clearIncidents':
       return exclusive(async () => {
         core.clearIncidents();
-        await api.storage.session.set({ [SNAPSHOT_KEY]: core.snapshot() });
+        const snapshot = core.snapshot();
+        await api.storage.session.set({ [SNAPSHOT_KEY]: snapshot });
+        await api.storage.local.set({ [DURABLE_KEY]: snapshot });
+        lastDurable = core.durableRevision();
         return core.incidents();
       }, 'clearIncidents');
     case 'saveSettings': {

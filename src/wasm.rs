@@ -156,6 +156,19 @@ impl Core {
         to_js(self.engine.incidents())
     }
 
+    /// After a browser restart: end every recovery, keep settings, site choices and history.
+    #[wasm_bindgen(js_name = forgetTabs)]
+    pub fn forget_tabs(&mut self) {
+        self.engine.forget_tabs();
+    }
+
+    /// Changes whenever what should survive a browser restart changes (see `Engine`).
+    #[wasm_bindgen(js_name = durableRevision)]
+    pub fn durable_revision(&self) -> f64 {
+        // 53 bits: exact as a JS number.
+        (self.engine.durable_revision() >> 11) as f64
+    }
+
     /// Forget the incident history.
     #[wasm_bindgen(js_name = clearIncidents)]
     pub fn clear_incidents(&mut self) {

@@ -218,3 +218,24 @@ fn odd_urls_are_ignored_or_handled() {
         }
     }
 }
+
+#[test]
+fn after_a_browser_restart_recoveries_end_and_history_and_site_choices_stay() {
+    let mut e = Engine::new(Settings::default(), 1);
+    e.handle(nav(1, "https://a.example/", 502), T0);
+    e.handle(Event::UserCommanded { tab_id: 1, command: bounceback::engine::Command::RetryNow }, T0 + 1.0);
+    e.handle(nav(1, "https://a.example/", 200), T0 + 2.0);
+    e.handle(Event::UserCommanded { tab_id: 2, command: bounceback::engine::Command::SetSiteEnabled { enabled: false } }, T0 + 3.0);
+    e.handle(nav(3, "https://b.example/", 502), T0 + 4.0);
+    let before = e.durable_revision();
+    e.handle(nav(3, "https://b.example/", 502), T0 + 5.0);
+    assert_eq!(e.durable_revision(), before, "a failing navigation is not durable news");
+    assert_eq!(e.incidents().len(), 1);
+    e.forget_tabs();
+    assert_eq!(e.tab_view(3, T0 + 6.0).state, "healthy");
+    let out = e.handle(Event::WokeUp, T0 + 3_600_000.0);
+    assert!(out.iter().all(|a| matches!(a, Action::ScheduleWakeUp { at_ms: None } | Action::SetBadge { .. } | Action::ClearBadge { .. })), "{out:?}");
+    assert_eq!(e.incidents().len(), 1, "history kept");
+    e.clear_incidents();
+    assert_ne!(e.durable_revision(), before, "clearing history is durable news");
+}

@@ -172,6 +172,41 @@ impl Engine {
         self.incidents.clear();
     }
 
+    /// After the browser itself restarted: tab ids and in-flight work mean nothing any more, so
+    /// every recovery, probe and remembered navigation ends here (without actions: the tabs
+    /// and their badges are gone). Settings, per-site choices and the incident history stay.
+    pub fn forget_tabs(&mut self) {
+        self.tabs = VecMap::new();
+        self.origins = VecMap::new();
+        self.last_nav = VecMap::new();
+    }
+
+    /// The parts of the state worth keeping across a browser restart, as a number that
+    /// changes whenever they do (incidents recorded or cleared, per-site choices made), so
+    /// the shell writes durable storage only then.
+    pub fn durable_revision(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut mix = |x: u64| {
+            h ^= x;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        };
+        let incidents = self.incidents.as_slice();
+        mix(incidents.len() as u64);
+        for i in incidents {
+            mix(i.started_ms.to_bits());
+            mix(i.ended_ms.to_bits());
+        }
+        mix(self.sites.len() as u64);
+        for (host, prefs) in self.sites.iter() {
+            mix(host.len() as u64);
+            for b in host.bytes() {
+                mix(u64::from(b));
+            }
+            mix(u64::from(prefs.disabled) | (prefs.cookie_clearing.map_or(0, |c| c as u64 + 1) << 1));
+        }
+        h
+    }
+
     /// Handle one event at `now_ms` (epoch ms) and return what the shell must do, in order.
     pub fn handle(&mut self, event: Event, now_ms: f64) -> Vec<Action> {
         if now_ms.is_finite() && now_ms > self.now_ms {

@@ -108,6 +108,29 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(gets, 2, `one failed load and exactly one reload: ${server.requests('/between').map((r) => r.method)}`);
     });
 
+    it('after a browser restart the settings and the history are still there, and old recoveries are over', async () => {
+      await settings({ maxAttempts: 5 });
+      server.route('/history', { failFirst: 1 });
+      server.route('/forever', { failFirst: 1e9 });
+      const tab = await open(server.url('/history'));
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+      const failing = await open(server.url('/forever'));
+      await failing.waitFor(async () => server.count('/forever') >= 1, { message: 'a failing tab' });
+      await sleep(500);
+      const ask = (type) => browser.extensionEval(`async (type) => (await (globalThis.browser ?? chrome).runtime.sendMessage({ type })).reply`, type);
+      assert.ok((await ask('getIncidents')).some((i) => i.url === server.url('/history')), 'the incident is recorded');
+      // What a browser restart does to an extension: storage.session is gone, the background starts afresh.
+      // (Stopped first, so the old instance cannot write its state back after the clear.)
+      await browser.stopBackground();
+      await browser.extensionEval(`async () => (globalThis.browser ?? chrome).storage.session.clear()`);
+      await browser.stopBackground();
+      assert.ok((await ask('getIncidents')).some((i) => i.url === server.url('/history')), 'the incident survived');
+      assert.equal((await ask('getSettings')).maxAttempts, 5, 'the settings survived');
+      const count = server.count('/forever');
+      await sleep(5000);
+      assert.equal(server.count('/forever'), count, 'the old recovery ended cleanly');
+    });
+
     // Runs last: the proxy has by then recorded every request of this browser's whole session.
     it('nothing leaves the browser except requests to the failing site itself', async () => {
       await settings({ cookieClearing: 'automatic' });
