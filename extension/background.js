@@ -27,7 +27,6 @@ const BANNER_STATES = new Set(['recovering', 'probing', 'waitingRetryAfter', 'of
 
 let core = null;
 let lastDurable = null;
-let wakeTimer = null;
 
 function randomSeed() {
   const words = crypto.getRandomValues(new Uint32Array(2));
@@ -232,14 +231,12 @@ function hostOf(url) {
 }
 
 async function scheduleWakeUp(atMs) {
-  clearTimeout(wakeTimer);
-  wakeTimer = null;
   if (atMs == null) {
+    core.disarmTimer();
     await api.alarms.clear(WAKE_ALARM);
     return;
   }
-  const delay = Math.max(0, atMs - Date.now());
-  wakeTimer = setTimeout(() => dispatch({ type: 'wokeUp' }), delay);
+  core.armTimer(Math.max(0, atMs - Date.now()), () => dispatch({ type: 'wokeUp' }));
   // The durable backstop, should this worker be stopped before the timer fires. Packed
   // Chromium extensions get no alarm sooner than 30 s; the timer covers shorter waits.
   // https://developer.chrome.com/docs/extensions/reference/api/alarms#method-create

@@ -107,6 +107,8 @@ impl crate::settings::Candidate for JsCandidate {
 pub struct Core {
     engine: Engine,
     notices: Vec<String>,
+    /// The in-memory timer for the next wake-up; dropping it cancels it.
+    timer: Option<gloo_timers::callback::Timeout>,
 }
 
 #[wasm_bindgen]
@@ -121,7 +123,7 @@ impl Core {
         } else {
             Settings::repair(&JsCandidate(settings))
         };
-        Ok(Core { engine: Engine::new(settings, seed as u64), notices })
+        Ok(Core { engine: Engine::new(settings, seed as u64), notices, timer: None })
     }
 
     /// An engine restored from the JSON text made by [`Core::snapshot`].
@@ -129,7 +131,7 @@ impl Core {
         let value = js_sys::JSON::parse(snapshot).map_err(|_| js_sys::Error::new("bounceback: corrupt snapshot: not JSON"))?;
         let snapshot: Snapshot<'static> = from_js("snapshot", value)?;
         let engine = Engine::restore(snapshot).map_err(|e| js_sys::Error::new(&format!("bounceback: {e}")))?;
-        Ok(Core { engine, notices: Vec::new() })
+        Ok(Core { engine, notices: Vec::new(), timer: None })
     }
 
     /// What was repaired in the settings this core was made with (empty when nothing was).
@@ -154,6 +156,29 @@ impl Core {
     /// The recent incidents, oldest first.
     pub fn incidents(&self) -> Result<JsValue, JsValue> {
         to_js(self.engine.incidents())
+    }
+
+    /// Arms the short-wait timer: `on_due` is called once, `delay_ms` from now, unless the timer
+    /// is re-armed or disarmed first. It lives only as long as this background does; the
+    /// shell keeps a durable backstop (`alarms`) for every wait.
+    #[wasm_bindgen(js_name = armTimer)]
+    pub fn arm_timer(&mut self, delay_ms: f64, on_due: js_sys::Function) {
+        self.timer = None;
+        if !delay_ms.is_finite() {
+            return;
+        }
+        let ms = delay_ms.clamp(0.0, f64::from(i32::MAX)) as u32;
+        self.timer = Some(gloo_timers::callback::Timeout::new(ms, move || {
+            if let Err(e) = on_due.call0(&JsValue::NULL) {
+                web_sys::console::error_2(&JsValue::from_str("bounceback: wake-up callback failed"), &e);
+            }
+        }));
+    }
+
+    /// Cancels the short-wait timer, if any.
+    #[wasm_bindgen(js_name = disarmTimer)]
+    pub fn disarm_timer(&mut self) {
+        self.timer = None;
     }
 
     /// After a browser restart: end every recovery, keep settings, site choices and history.

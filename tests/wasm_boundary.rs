@@ -86,3 +86,24 @@ fn settings_validation_names_the_bad_field() {
     let outcome = bounceback::wasm::validate_settings(js(r#"{"baseMs":5000}"#)).expect("outcome");
     assert_eq!(get(&outcome, "ok").as_bool(), Some(true));
 }
+
+#[wasm_bindgen_test]
+async fn the_wake_up_timer_fires_once_and_re_arming_cancels_the_old_one() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    let mut core = Core::new(JsValue::UNDEFINED, 1.0).expect("core");
+    let counter = |hits: Rc<Cell<u32>>| Closure::<dyn Fn()>::new(move || hits.set(hits.get() + 1)).into_js_value().unchecked_into::<js_sys::Function>();
+    let stale = Rc::new(Cell::new(0));
+    let fresh = Rc::new(Cell::new(0));
+    core.arm_timer(30.0, counter(stale.clone()));
+    core.arm_timer(60.0, counter(fresh.clone())); // Replaces the first.
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    assert_eq!((stale.get(), fresh.get()), (0, 1));
+    core.arm_timer(30.0, counter(stale.clone()));
+    core.disarm_timer();
+    gloo_timers::future::TimeoutFuture::new(100).await;
+    assert_eq!(stale.get(), 0, "a disarmed timer never fires");
+}
