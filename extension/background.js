@@ -94,16 +94,15 @@ function exclusive(fn, what = 'task') {
 
 async function step(event) {
   const actions = core.handle(event, Date.now());
+  // A healthy page load changes nothing but the core's memory of recent navigations: save
+  // that a moment later, in one write for a burst of loads, to keep healthy browsing cheap.
+  if (actions.every((a) => a.type === 'scheduleWakeUp' && a.atMs === scheduledAt)) {
+    persistSoon();
+    return actions;
+  }
   // Persist before acting: if we are killed half-way, the core's own timeouts redo what was
   // lost, and nothing is done twice.
-  const snapshot = core.snapshot();
-  await api.storage.session.set({ [SNAPSHOT_KEY]: snapshot });
-  const revision = core.durableRevision();
-  if (revision !== lastDurable) {
-    // History and per-site choices also outlive the browser; written only when they change.
-    await api.storage.local.set({ [DURABLE_KEY]: snapshot });
-    lastDurable = revision;
-  }
+  await persist();
   const touched = new Set();
   for (const action of actions) {
     if (action.type === 'setBadge' || action.type === 'clearBadge') touched.add(action.tabId);
@@ -116,6 +115,29 @@ async function step(event) {
   if (touched.size) await saveCountdowns();
   for (const tabId of touched) tellBanner(tabId);
   return actions;
+}
+
+let persistTimer = null;
+
+function persistSoon() {
+  persistTimer ??= setTimeout(() => {
+    persistTimer = null;
+    // Through the queue, so it never interleaves with a batch.
+    queue = queue.then(persist).catch((e) => console.warn('Bounceback: cannot save state', e));
+  }, 1000);
+}
+
+async function persist() {
+  clearTimeout(persistTimer);
+  persistTimer = null;
+  const snapshot = core.snapshot();
+  await api.storage.session.set({ [SNAPSHOT_KEY]: snapshot });
+  const revision = core.durableRevision();
+  if (revision !== lastDurable) {
+    // History and per-site choices also outlive the browser; written only when they change.
+    await api.storage.local.set({ [DURABLE_KEY]: snapshot });
+    lastDurable = revision;
+  }
 }
 
 async function perform(action) {
@@ -230,7 +252,12 @@ function hostOf(url) {
   }
 }
 
+/** The deadline the timer and the alarm are set for (undefined: not known in this instance). */
+let scheduledAt;
+
 async function scheduleWakeUp(atMs) {
+  if (atMs === scheduledAt) return;
+  scheduledAt = atMs;
   if (atMs == null) {
     core.disarmTimer();
     await api.alarms.clear(WAKE_ALARM);
