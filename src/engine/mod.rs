@@ -540,18 +540,7 @@ impl Engine {
                 (Some(f), _) => f.clone(),
                 (None, _) => "page loaded".to_string(),
             };
-            self.incidents.record(Incident {
-                site: t.host.clone(),
-                url: t.url.clone(),
-                started_ms: t.started_ms,
-                ended_ms: now,
-                attempts: t.attempts,
-                statuses: t.statuses.clone(),
-                outcome: "recovered".into(),
-                fixed_by: Some(fixed_by),
-                cookies_cleared: t.cookies_cleared,
-                tried: t.tried.clone(),
-            });
+            self.incidents.record(t.incident("recovered", Some(fixed_by), now));
             if self.settings.notifications {
                 out.push(Action::Notify {
                     id: format!("recovered-{tab_id}"),
@@ -643,18 +632,7 @@ impl Engine {
         t.pending_fix = None;
         if !t.incident_recorded {
             t.incident_recorded = true;
-            let incident = Incident {
-                site: t.host.clone(),
-                url: t.url.clone(),
-                started_ms: t.started_ms,
-                ended_ms: now,
-                attempts: t.attempts,
-                statuses: t.statuses.clone(),
-                outcome: "gaveUp".into(),
-                fixed_by: None,
-                cookies_cleared: t.cookies_cleared,
-                tried: t.tried.clone(),
-            };
+            let incident = t.incident("gaveUp", None, now);
             self.incidents.record(incident);
         }
     }

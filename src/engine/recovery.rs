@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::events::TabId;
+use super::incident::Incident;
 use super::view::Badge;
 use crate::settings::CookieClearing;
 
@@ -146,6 +147,22 @@ const MAX_STATUSES: usize = 16;
 const MAX_TRIED: usize = 16;
 
 impl TabRecovery {
+    /// The history entry for this recovery, ending `now` with `outcome`.
+    pub fn incident(&self, outcome: &str, fixed_by: Option<String>, now: f64) -> Incident {
+        Incident {
+            site: self.host.clone(),
+            url: self.url.clone(),
+            started_ms: self.started_ms,
+            ended_ms: now,
+            attempts: self.attempts,
+            statuses: self.statuses.clone(),
+            outcome: outcome.into(),
+            fixed_by,
+            cookies_cleared: self.cookies_cleared,
+            tried: self.tried.clone(),
+        }
+    }
+
     /// Note a status seen for this tab's URL.
     pub fn saw_status(&mut self, status: u16) {
         self.last_status = Some(status);
