@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { extensionApi } from './lib/extension.mjs';
 import { startFlakyServer } from './lib/server.mjs';
 import { sleep } from './lib/wait.mjs';
 
@@ -30,23 +31,9 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       return tab;
     }
 
-    async function settings(overrides) {
-      return browser.extensionEval(
-        `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok) throw new Error(r.error); if (!r.reply.ok) throw new Error(JSON.stringify(r.reply.errors)); return r.reply.settings; }`,
-        { ...FAST, ...overrides });
-    }
-
-    // Runs in an extension page, like the popup: asks the background for a tab's view.
-    async function view(tabId) {
-      return browser.extensionEval(
-        `async (tabId) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'getView', tabId }); if (!r.ok) throw new Error(r.error); return r.reply; }`,
-        tabId);
-    }
-
-    async function cookieNames(url) {
-      return browser.extensionEval(
-        `async (url) => (await (globalThis.browser ?? chrome).cookies.getAll({ url })).map((c) => c.name).sort()`, url);
-    }
+    const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
+    const view = (tabId) => extensionApi(browser).view(tabId);
+    const cookieNames = (url) => extensionApi(browser).cookieNames(url);
 
     before(async () => {
       server = await startFlakyServer();

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { extensionApi } from './lib/extension.mjs';
 import { startRecordingProxy } from './lib/proxy.mjs';
 import { startFlakyServer } from './lib/server.mjs';
 import { sleep } from './lib/wait.mjs';
@@ -42,9 +43,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
     let proxy;
     const tabs = [];
     const open = async (url) => { const t = await browser.openTab(url); tabs.push(t); return t; };
-    const settings = (overrides) => browser.extensionEval(
-      `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok || !r.reply.ok) throw new Error(JSON.stringify(r)); }`,
-      { ...FAST, ...overrides });
+    const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
 
     before(async () => {
       server = await startFlakyServer();
@@ -117,7 +116,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       const failing = await open(server.url('/forever'));
       await failing.waitFor(async () => server.count('/forever') >= 1, { message: 'a failing tab' });
       await sleep(500);
-      const ask = (type) => browser.extensionEval(`async (type) => (await (globalThis.browser ?? chrome).runtime.sendMessage({ type })).reply`, type);
+      const ask = (type) => extensionApi(browser).send({ type });
       assert.ok((await ask('getIncidents')).some((i) => i.url === server.url('/history')), 'the incident is recorded');
       // What a browser restart does to an extension: storage.session is gone, the background starts afresh.
       // (Stopped first, so the old instance cannot write its state back after the clear.)

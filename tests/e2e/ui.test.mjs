@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { extensionApi } from './lib/extension.mjs';
 import { startFlakyServer } from './lib/server.mjs';
 import { sleep } from './lib/wait.mjs';
 
@@ -38,22 +39,9 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       return tab;
     }
 
-    async function settings(overrides) {
-      return browser.extensionEval(
-        `async (s) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'saveSettings', settings: s }); if (!r.ok) throw new Error(r.error); if (!r.reply.ok) throw new Error(JSON.stringify(r.reply.errors)); return r.reply.settings; }`,
-        { ...FAST, ...overrides });
-    }
-
-    async function view(tabId) {
-      return browser.extensionEval(
-        `async (tabId) => { const r = await (globalThis.browser ?? chrome).runtime.sendMessage({ type: 'getView', tabId }); if (!r.ok) throw new Error(r.error); return r.reply; }`,
-        tabId);
-    }
-
-    async function cookieNames(url) {
-      return browser.extensionEval(
-        `async (url) => (await (globalThis.browser ?? chrome).cookies.getAll({ url })).map((c) => c.name).sort()`, url);
-    }
+    const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
+    const view = (tabId) => extensionApi(browser).view(tabId);
+    const cookieNames = (url) => extensionApi(browser).cookieNames(url);
 
     /** A tab failing on `path`, and the popup for it, once the popup shows it recovering. */
     async function failingTabWithPopup(path, spec) {
