@@ -38,7 +38,7 @@ async function wasmFigures(browser) {
   // An extension page imports the same glue and module the background runs.
   return browser.extensionEval(`async ({ smallError, article }) => {
     const m = await import('/wasm/bounceback.js');
-    await m.default({ module_or_path: '/wasm/bounceback_bg.wasm' });
+    const wasm = await m.default({ module_or_path: '/wasm/bounceback_bg.wasm' });
     const time = (n, f) => { const runs = []; for (let b = 0; b < 9; b++) { const t0 = performance.now(); for (let i = 0; i < n; i++) f(i); runs.push((performance.now() - t0) * 1000 / n); } runs.sort((a, b) => a - b); return runs[4]; };
     const nav = (tabId, status) => ({ type: 'navigationCompleted', tabId, url: 'https://site' + (tabId % 7) + '.example/page', method: 'GET', status, headers: [['server', 'nginx']] });
     const core = new m.Core({}, 1);
@@ -54,19 +54,23 @@ async function wasmFigures(browser) {
       out.detectSmallErrorUs = time(200, () => m.classifyHtml(502, [['server', 'nginx']], smallError, 0));
       out.detect2MbArticleUs = time(3, () => m.classifyHtml(200, [], article, 0));
     }
-    // Memory after 1000 navigations and 100 incidents on one engine.
+    // Memory after 1000 navigations and 100 incidents on one engine, then after ten times as
+    // many: the engine's state (its snapshot) and the module's linear memory must not grow
+    // with them. (Measured in an extension page running the same module as the background.)
     const mem = new m.Core({}, 1);
     let t = 0;
-    for (let i = 0; i < 1000; i++) mem.handle(nav(i % 30, 200), t += 10);
-    for (let i = 0; i < 100; i++) {
-      const tab = 1000 + i;
-      mem.handle(nav(tab, 502), t += 10);
-      mem.handle({ type: 'navigationCompleted', tabId: tab, url: 'https://site' + (tab % 7) + '.example/page', method: 'GET', status: 200, headers: [] }, t += 10);
-      mem.handle({ type: 'tabClosed', tabId: tab }, t += 10);
-    }
-    out.snapshotBytesAfter1000Navs100Incidents = JSON.stringify(mem.snapshot()).length;
-    out.wasmMemoryBytes = m.__wbg_get_memory ? undefined : undefined;
-    out.jsHeapUsedBytes = performance.memory?.usedJSHeapSize;
+    const browse = (navs, incidents) => {
+      for (let i = 0; i < navs; i++) mem.handle(nav(i % 30, 200), t += 10);
+      for (let i = 0; i < incidents; i++) {
+        const tab = 1000 + i;
+        mem.handle(nav(tab, 502), t += 10);
+        mem.handle({ type: 'navigationCompleted', tabId: tab, url: 'https://site' + (tab % 7) + '.example/page', method: 'GET', status: 200, headers: [] }, t += 10);
+        mem.handle({ type: 'tabClosed', tabId: tab }, t += 10);
+      }
+      return { snapshotBytes: mem.snapshot().length, wasmMemoryBytes: wasm.memory.buffer.byteLength, jsHeapUsedBytes: performance.memory?.usedJSHeapSize ?? null };
+    };
+    out.memoryAfter1000Navs100Incidents = browse(1000, 100);
+    out.memoryAfter11000Navs1100Incidents = browse(10_000, 1000);
     return out;
   }`, { smallError: SMALL_ERROR, article: bigArticle() });
 }
