@@ -120,11 +120,8 @@ async function step(event) {
 let persistTimer = null;
 
 function persistSoon() {
-  persistTimer ??= setTimeout(() => {
-    persistTimer = null;
-    // Through the queue, so it never interleaves with a batch.
-    queue = queue.then(persist).catch((e) => console.warn('Bounceback: cannot save state', e));
-  }, 1000);
+  // Through the queue, so it never interleaves with a batch.
+  persistTimer ??= setTimeout(() => exclusive(persist, 'saving state').catch(() => {}), 1000);
 }
 
 async function persist() {
@@ -392,14 +389,22 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // The answer is sent asynchronously.
 });
 
+/**
+ * The tab of a message from our content script. The tab and URL come from the sender, never
+ * from the message, so a page can only ever speak for itself.
+ */
+function pageTab(sender, what) {
+  const tab = sender.tab;
+  if (!tab || tab.id == null || sender.frameId !== 0 || !isWebUrl(sender.url)) {
+    throw new Error(`${what} must come from a top-level web page`);
+  }
+  return tab;
+}
+
 async function handleMessage(message, sender) {
   if (sender.id !== api.runtime.id) throw new Error('not from this extension');
   if (message?.type === 'pageTextSeen') {
-    // From a content script: the tab and URL come from the sender, never from the message.
-    const tab = sender.tab;
-    if (!tab || tab.id == null || sender.frameId !== 0 || !isWebUrl(sender.url)) {
-      throw new Error('page text must come from a top-level web page');
-    }
+    const tab = pageTab(sender, 'page text');
     const title = typeof message.title === 'string' ? message.title.slice(0, 1024) : '';
     const text = typeof message.text === 'string' ? message.text.slice(0, 8192) : '';
     await dispatch({ type: 'pageTextSeen', tabId: tab.id, url: sender.url, title, text });
@@ -408,11 +413,7 @@ async function handleMessage(message, sender) {
   }
   const request = validateUiMessage(message);
   if (request.type === 'bannerCommand') {
-    // From the banner in a page: only for that page's own tab, which the sender names.
-    const tab = sender.tab;
-    if (!tab || tab.id == null || sender.frameId !== 0 || !isWebUrl(sender.url)) {
-      throw new Error('banner commands must come from a top-level web page');
-    }
+    const tab = pageTab(sender, 'banner commands');
     await dispatch({ type: 'userCommanded', tabId: tab.id, command: request.command });
     return bannerView(tab.id);
   }
@@ -435,10 +436,7 @@ async function handleMessage(message, sender) {
     case 'clearIncidents':
       return exclusive(async () => {
         core.clearIncidents();
-        const snapshot = core.snapshot();
-        await api.storage.session.set({ [SNAPSHOT_KEY]: snapshot });
-        await api.storage.local.set({ [DURABLE_KEY]: snapshot });
-        lastDurable = core.durableRevision();
+        await persist();
         return core.incidents();
       }, 'clearIncidents');
     case 'saveSettings': {
