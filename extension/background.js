@@ -15,7 +15,7 @@
 // are shown only when the user wants them and would not see the page anyway.
 
 import init, { Core, validateSettings } from './wasm/bounceback.js';
-import { api, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
+import { api, COOKIE_ACCESS, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
@@ -72,6 +72,8 @@ const ready = loadCore().then(async (c) => {
   const { [COUNTDOWNS_KEY]: saved } = await api.storage.session.get(COUNTDOWNS_KEY);
   for (const [tabId, atMs] of saved ?? []) countdowns.set(tabId, atMs);
   tickBadges();
+  // The permission may have changed while we were not running.
+  dispatch(await cookieAccessEvent());
   // Catch up with whatever fell due while we were not running, and re-arm the timers.
   dispatch({ type: 'wokeUp' });
 });
@@ -298,7 +300,17 @@ async function reloadTab({ tabId, url, bypassCache }) {
   await api.tabs.reload(tabId, { bypassCache });
 }
 
+/** The core's event for whether the (optional) cookies permission is granted right now. */
+async function cookieAccessEvent() {
+  return { type: 'cookieAccessChanged', allowed: await api.permissions.contains(COOKIE_ACCESS) };
+}
+
 async function clearCookies({ tabId, url }) {
+  if (!api.cookies || !(await api.permissions.contains(COOKIE_ACCESS))) {
+    // Taken back since the core last heard: it ends this clearing with advice instead.
+    dispatch({ type: 'cookieAccessChanged', allowed: false }); // Queued behind this batch.
+    return;
+  }
   // Exactly the cookies the browser would send to this URL: the host's own and those of
   // its parent domains, never another site's.
   const cookies = await api.cookies.getAll({ url });
@@ -328,8 +340,12 @@ async function checkSiteAccess() {
   await api.action.setTitle({ title: granted ? t('actionTitle') : t('needsSiteAccess') });
   if (!granted) await api.action.setBadgeBackgroundColor({ color: '#b45309' });
 }
-api.permissions.onAdded.addListener(() => { checkSiteAccess(); });
-api.permissions.onRemoved.addListener(() => { checkSiteAccess(); });
+async function permissionsChanged() {
+  await checkSiteAccess();
+  await dispatch(await cookieAccessEvent());
+}
+api.permissions.onAdded.addListener(() => { permissionsChanged(); });
+api.permissions.onRemoved.addListener(() => { permissionsChanged(); });
 checkSiteAccess().catch((e) => console.warn('Bounceback: cannot check site access', e));
 
 // Firefox reports the first load of a fresh tab with tabId -1 to onCompleted unless
@@ -425,6 +441,9 @@ async function handleMessage(message, sender) {
       await queue;
       return core.view(request.tabId, Date.now());
     case 'command':
+      // The popup has just asked for the permission to clear (permissions.onAdded may come
+      // later): the core hears of it first.
+      if (request.command.type === 'clearCookies') dispatch(await cookieAccessEvent());
       await dispatch({ type: 'userCommanded', tabId: request.tabId, command: request.command });
       return core.view(request.tabId, Date.now());
     case 'getSettings':

@@ -5,7 +5,7 @@
 // one message per field, shown next to that field. Notices about settings the core repaired at
 // start-up (a corrupt or older stored object) are shown until dismissed. Export and import go
 // through the same validation.
-import { api, localize, request, t } from './shared.js';
+import { api, COOKIE_ACCESS, localize, request, t } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('form');
@@ -117,6 +117,12 @@ async function load() {
   fill(await request({ type: 'getSettings' }));
 }
 
+/** Says whether the browser lets Bounceback clear cookies, next to the choice that needs it. */
+async function showCookieAccess() {
+  const granted = await api.permissions.contains(COOKIE_ACCESS);
+  $('cookieAccess').textContent = t(granted ? 'cookieAccessGranted' : 'cookieAccessNotGranted');
+}
+
 async function showNotices() {
   const { settingsNotices } = await api.storage.local.get('settingsNotices');
   const list = Array.isArray(settingsNotices) ? settingsNotices : [];
@@ -130,9 +136,18 @@ form.addEventListener('submit', async (event) => {
   $('saved').textContent = '';
   const { settings, errors } = read();
   if (errors.length) return showErrors(errors);
+  // Clearing by itself needs the cookies permission: asked for now, in the Save click's own
+  // task (permissions.request needs the user's gesture); "Ask me" asks in the popup instead.
+  const grant = settings.cookieClearing === 'automatic' ? api.permissions.request(COOKIE_ACCESS) : null;
   try {
+    if (grant && !(await grant)) {
+      return showErrors([{ field: 'cookieClearing', message: t('cookiePermissionRefused') }]);
+    }
     const outcome = await save(settings);
     if (!outcome.ok) return showErrors(outcome.errors);
+    // "Never": give the permission back; the browser will ask again if the user changes their mind.
+    if (outcome.settings.cookieClearing === 'never') await api.permissions.remove(COOKIE_ACCESS);
+    await showCookieAccess();
     $('saved').textContent = t('saved');
     await showNotices();
   } catch (e) {
@@ -203,10 +218,12 @@ $('importApply').addEventListener('click', () => importText($('importText').valu
 localize();
 buildStatusChecks();
 // Save stays disabled until the form holds the stored settings (a submit before would save nonsense).
-Promise.all([load(), showNotices()]).then(
+Promise.all([load(), showNotices(), showCookieAccess()]).then(
   () => { $('save').disabled = false; },
   (e) => showErrors([{ field: '', message: String(e?.message ?? e) }]),
 );
+api.permissions.onAdded.addListener(() => { showCookieAccess(); });
+api.permissions.onRemoved.addListener(() => { showCookieAccess(); });
 api.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && 'settingsNotices' in changes) showNotices();
 });

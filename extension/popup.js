@@ -6,7 +6,7 @@
 // locally. Everything it shows comes from the background or the page as data and is set as
 // text, never HTML. The headline (a polite live region) changes only when the state does, so
 // a screen reader hears "Checking whether the site is back" once, not a number every second.
-import { api, formatDuration, isWebUrl, localize, request, SITE_ACCESS, t } from './shared.js';
+import { api, COOKIE_ACCESS, formatDuration, isWebUrl, localize, request, SITE_ACCESS, t } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const show = (id, visible) => { $(id).hidden = !visible; };
@@ -88,8 +88,9 @@ function renderCookieButton(v) {
   if (offer && v.url !== lastCookieUrl) {
     lastCookieUrl = v.url;
     cookieCount = null;
-    // Exactly the cookies the browser would send to this page (what the background would clear).
-    api.cookies.getAll({ url: v.url }).then((c) => { cookieCount = c.length; renderCookieButton(view); }, () => {});
+    // Exactly the cookies the browser would send to this page (what the background would clear);
+    // counted only once the user has let Bounceback see cookies.
+    countCookies(v.url).then((n) => { cookieCount = n; renderCookieButton(view); }, () => {});
   }
   // No button for a site that has no cookies: there is nothing to clear.
   show('clearCookies', offer && cookieCount !== 0);
@@ -157,6 +158,11 @@ async function command(cmd) {
   }
 }
 
+async function countCookies(url) {
+  if (!api.cookies || !(await api.permissions.contains(COOKIE_ACCESS))) return null;
+  return (await api.cookies.getAll({ url })).length;
+}
+
 function openConfirm() {
   $('cookieQuestion').textContent = cookieCount == null
     ? t('cookieQuestion', view.site)
@@ -209,9 +215,14 @@ async function main() {
   });
   $('cookieConfirmYes').addEventListener('click', () => {
     const remember = $('rememberCookies').checked;
-    closeConfirm();
-    lastCookieUrl = null; // Count again afterwards.
-    command({ type: 'clearCookies', remember });
+    // The first time, this asks the browser for the cookies permission; it must run in the
+    // click's own task (permissions.request needs the user's gesture). Once granted it just says yes.
+    api.permissions.request(COOKIE_ACCESS).then((granted) => {
+      closeConfirm();
+      if (!granted) return showError(t('cookiePermissionRefused'));
+      lastCookieUrl = null; // Count again afterwards.
+      return command({ type: 'clearCookies', remember });
+    }, showError);
   });
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !$('cookieConfirm').hidden) {

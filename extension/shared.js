@@ -15,6 +15,13 @@ export const HEADERS_OF_INTEREST = new Set([
 /** The site access Bounceback needs (manifest host_permissions); users may withhold it in Firefox. */
 export const SITE_ACCESS = { origins: ['http://*/*', 'https://*/*'] };
 
+/**
+ * The permission to clear cookies: optional, asked for from a click when the user first
+ * chooses to clear (the popup's confirm, or "Automatically" in the options), and given back
+ * when they choose "Never". Without it Bounceback still recovers pages; it just cannot clear.
+ */
+export const COOKIE_ACCESS = { permissions: ['cookies'] };
+
 /** Whether Bounceback looks at this URL at all: http(s) only. */
 export function isWebUrl(url) {
   return typeof url === 'string' && /^https?:\/\//i.test(url);

@@ -30,6 +30,7 @@ enum Op {
     Cmd { tab: TabId, cmd: usize, flag: bool },
     Close(TabId),
     Online(bool),
+    CookieAccess(bool),
     Cookies(TabId),
     Settings { cookies: usize, attempts: u32 },
     Snapshot,
@@ -51,6 +52,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (tab.clone(), 0usize..7, any::<bool>()).prop_map(|(tab, cmd, flag)| Op::Cmd { tab, cmd, flag }),
         1 => tab.clone().prop_map(Op::Close),
         1 => any::<bool>().prop_map(Op::Online),
+        1 => any::<bool>().prop_map(Op::CookieAccess),
         1 => tab.prop_map(Op::Cookies),
         1 => (0usize..3, 1u32..6).prop_map(|(cookies, attempts)| Op::Settings { cookies, attempts }),
         1 => Just(Op::Snapshot),
@@ -84,6 +86,8 @@ struct World {
     /// Tabs whose last navigation was non-idempotent, and whether Resubmit was asked since.
     post_tabs: BTreeMap<TabId, bool>,
     settings: Settings,
+    /// Whether the browser lets the extension clear cookies (the engine assumes so at first).
+    cookie_access: bool,
 }
 
 impl World {
@@ -117,6 +121,7 @@ impl World {
                 }
                 Action::ClearCookies { tab_id, url } => {
                     assert_ne!(self.settings.cookie_clearing, CookieClearing::Never, "cleared cookies with clearing = never");
+                    assert!(self.cookie_access, "cleared cookies without the permission");
                     let (state, tab_url) = before.get(tab_id).cloned().unwrap_or_default();
                     let view = self.engine.tab_view(*tab_id, self.now);
                     assert!(state != "healthy" || view.state != "healthy", "cleared cookies of a tab not in recovery");
@@ -189,6 +194,10 @@ impl World {
             Op::Online(online) => {
                 self.deliver(Event::ConnectivityChanged { online });
             }
+            Op::CookieAccess(allowed) => {
+                self.cookie_access = allowed;
+                self.deliver(Event::CookieAccessChanged { allowed });
+            }
             Op::Cookies(tab) => {
                 self.deliver(Event::CookiesCleared { tab_id: tab, removed: 1 });
             }
@@ -234,6 +243,7 @@ proptest! {
             wake: None,
             in_flight: BTreeMap::new(),
             post_tabs: BTreeMap::new(),
+            cookie_access: true,
             settings: s,
         };
         for op in ops {

@@ -348,7 +348,13 @@ fn stop_command_clears_badge() {
 
 /// Drive one tab through the escalation with a site whose probe is healthy but whose page fails.
 fn escalate(policy: CookieClearing) -> (H, Vec<Vec<Action>>) {
+    escalate_with(policy, true)
+}
+
+/// `escalate`, with the browser's permission to clear cookies granted or not.
+fn escalate_with(policy: CookieClearing, cookie_access: bool) -> (H, Vec<Vec<Action>>) {
     let mut h = H::new(Settings { cookie_clearing: policy, ..Settings::default() });
+    h.send(Event::CookieAccessChanged { allowed: cookie_access });
     h.fail(1, URL, 502);
     let mut steps = Vec::new();
     for _ in 0..3 {
@@ -414,9 +420,68 @@ fn escalation_with_never_never_clears() {
     assert_eq!(h.e.tab_view(1, h.now).cookie_clearing, CookieClearing::Never);
 }
 
+#[test]
+fn automatic_without_the_cookie_permission_acts_as_ask() {
+    let (mut h, steps) = escalate_with(CookieClearing::Automatic, false);
+    assert!(steps.iter().all(|s| cleared(s).is_empty()), "{steps:?}");
+    assert_eq!(h.state(1), "gaveUp");
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.advice.as_deref().unwrap().contains("Clear cookies"), "{v:?}");
+    // A command that slipped past the popup's permission request does nothing either.
+    assert!(cleared(&h.cmd(1, Command::ClearCookies { remember: false })).is_empty());
+    assert_eq!(h.state(1), "gaveUp");
+    // Granted (the popup's request): the same command clears.
+    h.send(Event::CookieAccessChanged { allowed: true });
+    assert_eq!(cleared(&h.cmd(1, Command::ClearCookies { remember: false })), vec![(1, URL.to_string())]);
+}
+
+#[test]
+fn permission_taken_back_while_clearing_gives_up_instead_of_reloading() {
+    let mut h = H::new(Settings { cookie_clearing: CookieClearing::Automatic, ..Settings::default() });
+    h.fail(1, URL, 502);
+    let mut clearing = false;
+    for _ in 0..3 {
+        let ps = probes(&h.wake_up());
+        let mut out = h.answer(ps[0].0, 200);
+        if !ps[0].2 {
+            out = h.answer(probes(&out)[0].0, 200);
+        }
+        clearing = !cleared(&out).is_empty();
+        if clearing {
+            break;
+        }
+        h.fail(1, URL, 502);
+    }
+    assert!(clearing, "reached the clearing step");
+    // The shell finds the permission gone before it could clear anything.
+    let out = h.send(Event::CookieAccessChanged { allowed: false });
+    assert!(reloads(&out).is_empty());
+    assert_eq!(h.state(1), "gaveUp");
+    // A late answer for the clearing that never happened reloads nothing.
+    assert!(reloads(&h.send(Event::CookiesCleared { tab_id: 1, removed: 0 })).is_empty());
+    h.fail(1, URL, 200);
+    let inc = &h.e.incidents()[0];
+    assert!(!inc.cookies_cleared);
+    assert_eq!(inc.tried, vec!["reload", "hard reload"]);
+}
+
+#[test]
+fn cookie_culprit_without_the_permission_is_suspected_not_cleared() {
+    let (h, out) = cookie_culprit_with(CookieClearing::Automatic, false);
+    assert!(cleared(&out).is_empty());
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.cookies_suspected);
+    assert_eq!(v.state, "recovering");
+}
+
 /// A site that fails with the user's cookies and works without them.
 fn cookie_culprit(policy: CookieClearing) -> (H, Vec<Action>) {
+    cookie_culprit_with(policy, true)
+}
+
+fn cookie_culprit_with(policy: CookieClearing, cookie_access: bool) -> (H, Vec<Action>) {
     let mut h = H::new(Settings { cookie_clearing: policy, ..Settings::default() });
+    h.send(Event::CookieAccessChanged { allowed: cookie_access });
     h.fail(1, URL, 520);
     h.fail(2, "https://bystander.example/", 502);
     let out = h.wake_up();

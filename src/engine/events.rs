@@ -60,6 +60,9 @@ pub enum Event {
     TabClosed { tab_id: TabId },
     /// The browser went offline or came back online.
     ConnectivityChanged { online: bool },
+    /// The user granted or took back the (optional) permission to clear cookies. Until the
+    /// shell says otherwise the engine assumes it may, as it assumes it is online.
+    CookieAccessChanged { allowed: bool },
     /// The user saved new settings.
     SettingsChanged { settings: Settings },
 }
@@ -112,6 +115,7 @@ enum EventType {
     UserCommanded,
     TabClosed,
     ConnectivityChanged,
+    CookieAccessChanged,
     SettingsChanged,
 }
 
@@ -170,6 +174,7 @@ flat_record!(RawEvent / EventKey {
     removed: u32 = "removed",
     command: Command = "command",
     online: bool = "online",
+    allowed: bool = "allowed",
     settings: Settings = "settings",
 });
 
@@ -260,6 +265,7 @@ impl TryFrom<RawEvent> for Event {
             }
             K::TabClosed => (|| Some(Event::TabClosed { tab_id: need!(tab_id, "tabId")? }))(),
             K::ConnectivityChanged => (|| Some(Event::ConnectivityChanged { online: need!(online, "online")? }))(),
+            K::CookieAccessChanged => (|| Some(Event::CookieAccessChanged { allowed: need!(allowed, "allowed")? }))(),
             K::SettingsChanged => (|| Some(Event::SettingsChanged { settings: need!(settings, "settings")? }))(),
         };
         let Some(event) = event else {
@@ -280,6 +286,7 @@ impl TryFrom<RawEvent> for Event {
             ("removed", r.removed.is_some()),
             ("command", r.command.is_some()),
             ("online", r.online.is_some()),
+            ("allowed", r.allowed.is_some()),
             ("settings", r.settings.is_some()),
         ];
         match left.iter().find(|(_, present)| *present) {
@@ -387,6 +394,7 @@ mod tests {
             Event::UserCommanded { tab_id: 7, command: Command::RetryNow },
             Event::TabClosed { tab_id: 8 },
             Event::ConnectivityChanged { online: false },
+            Event::CookieAccessChanged { allowed: false },
             Event::SettingsChanged { settings: Settings::default() },
         ];
         for e in events {

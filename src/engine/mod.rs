@@ -86,6 +86,10 @@ pub struct Engine {
     /// The latest time seen; time never runs backwards inside the engine.
     now_ms: f64,
     online: bool,
+    /// Whether the browser lets Bounceback clear cookies (an optional permission the user
+    /// grants on first use). Snapshots from before it existed read as allowed, as `new` does.
+    #[serde(default = "allowed")]
+    cookie_access: bool,
     offline_since_ms: Option<f64>,
     tabs: VecMap<TabId, TabRecovery>,
     origins: VecMap<String, OriginState>,
@@ -108,6 +112,10 @@ fn probe_retry_after(value: Option<&str>, now_ms: f64) -> Option<f64> {
     value.and_then(|v| detect::parse_retry_after(v, now_ms))
 }
 
+fn allowed() -> bool {
+    true
+}
+
 fn same_page(a: &str, b: &str) -> bool {
     url::without_fragment(a) == url::without_fragment(b)
 }
@@ -122,6 +130,7 @@ impl Engine {
             next_probe_id: 1,
             now_ms: 0.0,
             online: true,
+            cookie_access: true,
             offline_since_ms: None,
             tabs: VecMap::new(),
             origins: VecMap::new(),
@@ -257,6 +266,7 @@ impl Engine {
                 self.last_nav.remove(&tab_id);
             }
             Event::ConnectivityChanged { online } => self.connectivity(online, now, &mut out),
+            Event::CookieAccessChanged { allowed } => self.cookie_access_changed(allowed, now),
             Event::SettingsChanged { settings } => {
                 if settings.validate().is_ok() {
                     self.settings = settings;
@@ -386,6 +396,12 @@ impl Engine {
             CookieClearing::Never => CookieClearing::Never,
             global => self.sites.get(host).and_then(|p| p.cookie_clearing).unwrap_or(global),
         }
+    }
+
+    /// Whether this site's cookies may be cleared without asking: the policy says so and the
+    /// browser allows it. Without the permission an "automatic" site is treated as "ask".
+    fn clears_automatically(&self, host: &str) -> bool {
+        self.cookie_access && self.cookie_policy(host) == CookieClearing::Automatic
     }
 
     fn remember_nav(&mut self, tab_id: TabId, url: &str, method: &str, status: Option<u16>) {
@@ -769,7 +785,7 @@ impl Engine {
                 if let Some(t) = self.tabs.get_mut(&tab_id) {
                     t.cookies_suspected = true;
                 }
-                if self.tabs.get(&tab_id).is_some_and(|t| self.cookie_policy(&t.host) == CookieClearing::Automatic) {
+                if self.tabs.get(&tab_id).is_some_and(|t| self.clears_automatically(&t.host)) {
                     self.clear_cookies(tab_id, now, out);
                 }
             }
@@ -807,7 +823,7 @@ impl Engine {
             Step::Reload => self.reload(tab_id, false, "reload", now, out),
             Step::HardReload => self.reload(tab_id, true, "hard reload", now, out),
             Step::ClearCookies => {
-                if self.cookie_policy(&t.host) == CookieClearing::Automatic {
+                if self.clears_automatically(&t.host) {
                     self.clear_cookies(tab_id, now, out);
                 } else {
                     self.give_up(tab_id, now);
@@ -833,7 +849,7 @@ impl Engine {
 
     fn clear_cookies(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
-        if self.settings.cookie_clearing == CookieClearing::Never {
+        if self.settings.cookie_clearing == CookieClearing::Never || !self.cookie_access {
             return;
         }
         if t.phase != Phase::FailedPost {
@@ -847,6 +863,25 @@ impl Engine {
     fn cookies_cleared(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
         if self.tabs.get(&tab_id).is_some_and(|t| matches!(t.phase, Phase::ClearingCookies { .. })) {
             self.reload(tab_id, true, "cookies cleared", now, out);
+        }
+    }
+
+    /// The permission to clear cookies came or went. A clearing the shell could not carry out
+    /// (the permission was taken back meanwhile) did not happen: the tab gives up with advice
+    /// rather than reload as if it had.
+    fn cookie_access_changed(&mut self, allowed: bool, now: f64) {
+        self.cookie_access = allowed;
+        if allowed {
+            return;
+        }
+        let stranded: Vec<TabId> =
+            self.tabs.values().filter(|t| matches!(t.phase, Phase::ClearingCookies { .. })).map(|t| t.tab_id).collect();
+        for tab_id in stranded {
+            if let Some(t) = self.tabs.get_mut(&tab_id) {
+                t.cookies_cleared = false;
+                t.untry("cookies cleared");
+            }
+            self.give_up(tab_id, now);
         }
     }
 
@@ -921,7 +956,8 @@ impl Engine {
                 }
             }
             Command::ClearCookies { remember } => {
-                if self.settings.cookie_clearing == CookieClearing::Never {
+                // The popup asks for the permission before sending this; without it, nothing.
+                if self.settings.cookie_clearing == CookieClearing::Never || !self.cookie_access {
                     return;
                 }
                 let Some(host) = self.tabs.get(&tab_id).map(|t| t.host.clone()) else { return };

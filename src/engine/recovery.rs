@@ -178,6 +178,11 @@ impl TabRecovery {
         }
     }
 
+    /// Take back a note of something that did not happen after all.
+    pub fn untry(&mut self, what: &str) {
+        self.tried.retain(|t| t != what);
+    }
+
     /// Whether the tab still depends on its origin's probes.
     pub fn needs_origin(&self) -> bool {
         matches!(self.phase, Phase::Waiting | Phase::Reloading { .. } | Phase::ClearingCookies { .. } | Phase::Watching { .. })

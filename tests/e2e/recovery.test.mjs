@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
-import { extensionApi } from './lib/extension.mjs';
+import { chooseCookieClearing, extensionApi } from './lib/extension.mjs';
 import { startFlakyServer } from './lib/server.mjs';
 import { sleep } from './lib/wait.mjs';
 
@@ -41,6 +41,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
     });
     afterEach(async () => {
       while (tabs.length) await tabs.pop().close();
+      await extensionApi(browser).dropCookieAccess();
     });
     after(async () => {
       await browser?.close();
@@ -127,15 +128,26 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
         `cache-bypass headers on the last reload: ${JSON.stringify(last)}`);
     });
 
-    it('with clearing allowed, the failing site loses its cookies and another site keeps its own', async () => {
-      await settings({ cookieClearing: 'automatic' });
-      server.route('/set-local', { setCookies: ['other=1; Path=/'] });
-      server.route('/set-big', { setCookies: [`big=${'x'.repeat(3000)}; Path=/`, 'small=1; Path=/'] });
-      for (const url of [server.url('/set-local', 'localhost'), server.url('/set-big')]) {
+    /** Sets a failing page's cookies: a big one it fails with, and one of another site. */
+    async function cookiesToClear(big) {
+      server.route(`/set-local-${big}`, { setCookies: ['other=1; Path=/'] });
+      server.route(`/set-${big}`, { setCookies: [`${big}=${'x'.repeat(3000)}; Path=/`, 'small=1; Path=/'] });
+      for (const url of [server.url(`/set-local-${big}`, 'localhost'), server.url(`/set-${big}`)]) {
         const t = await open(url);
         await t.waitFor(recovered(t), { message: `cookies from ${url}` });
       }
-      assert.deepEqual(await cookieNames(server.url('/')), ['big', 'small']);
+      const names = await cookieNames(server.url('/'));
+      assert.ok(names.includes(big) && names.includes('small'), `cookies set: ${names}`);
+      assert.deepEqual(await cookieNames(server.url('/', 'localhost')), ['other']);
+    }
+
+    it('with clearing allowed, the failing site loses its cookies and another site keeps its own', async () => {
+      await settings({});
+      // As a user does: "Automatically" in the options, which asks the browser for the permission.
+      const said = await chooseCookieClearing(browser, open, 'automatic');
+      assert.equal(said.error, '');
+      assert.equal(await extensionApi(browser).cookieAccess(), true, `granted: ${JSON.stringify(said)}`);
+      await cookiesToClear('big');
       server.route('/cookie-page', { failWithCookie: 'big' });
       const tab = await open(server.url('/cookie-page'));
       await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
@@ -143,7 +155,25 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.deepEqual(await cookieNames(server.url('/', 'localhost')), ['other']);
     });
 
-    it('with clearing not allowed, no cookie is touched', async () => {
+    it('without the cookies permission, "automatically" clears nothing and gives up with advice', async () => {
+      // Set as an import would (no click, so no permission): the engine treats it as "ask".
+      await settings({ cookieClearing: 'automatic', maxAttempts: 3, capMs: 1000 });
+      assert.equal(await extensionApi(browser).cookieAccess(), false);
+      await cookiesToClear('big3');
+      server.route('/cookie-page3', { failWithCookie: 'big3' });
+      const tab = await open(server.url('/cookie-page3'));
+      const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
+      const v = await tab.waitFor(async () => { const v = await view(tabId); return v.state === 'gaveUp' && v; },
+        { timeout: 60_000, message: 'giving up' });
+      assert.match(v.advice, /Clear cookies/);
+      const names = await cookieNames(server.url('/'));
+      assert.ok(names.includes('big3') && names.includes('small'), `nothing cleared: ${names}`);
+      assert.notEqual(await tab.title(), 'Recovered', 'the page was left as it was');
+    });
+
+    it('with clearing not allowed, no cookie is touched, even with the permission granted', async () => {
+      await chooseCookieClearing(browser, open, 'automatic');
+      assert.equal(await extensionApi(browser).cookieAccess(), true);
       await settings({ cookieClearing: 'never', maxAttempts: 2, capMs: 1000 });
       server.route('/set-big2', { setCookies: [`big2=${'x'.repeat(3000)}; Path=/`] });
       const t = await open(server.url('/set-big2'));

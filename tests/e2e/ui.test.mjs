@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
-import { extensionApi } from './lib/extension.mjs';
+import { chooseCookieClearing, extensionApi, optionsPage as openOptions } from './lib/extension.mjs';
 import { startFlakyServer } from './lib/server.mjs';
 import { sleep } from './lib/wait.mjs';
 
@@ -54,12 +54,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       return { tab, tabId, popup };
     }
 
-    async function optionsPage() {
-      const page = await open(`${browser.extensionOrigin}/options.html`);
-      await page.waitFor(async () => ((await page.evaluate(`() => document.getElementById('maxAttempts')?.value`)) ?? '') !== '',
-        { message: 'the options form' });
-      return page;
-    }
+    const optionsPage = () => openOptions(browser, open);
 
     /** Types into a form field the way the browser would report it (value + input event). */
     const setField = (page, id, value) => page.evaluate(`(id, value) => {
@@ -73,6 +68,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
     });
     afterEach(async () => {
       while (tabs.length) await tabs.pop().close();
+      await extensionApi(browser).dropCookieAccess();
     });
     after(async () => {
       await browser?.close();
@@ -120,23 +116,27 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(server.count('/ui-stop'), count, 'no request after Stop');
     });
 
-    it('clearing cookies from the popup asks once, then clears them and the page recovers', async () => {
+    it('clearing cookies from the popup asks once (and the browser for the permission), then clears them and the page recovers', async () => {
       await settings(SLOW);
       server.route('/ui-set-cookie', { setCookies: [`uibig=${'x'.repeat(3000)}; Path=/`, 'uismall=1; Path=/'] });
       const setter = await open(server.url('/ui-set-cookie'));
       await setter.waitFor(recovered(setter), { message: 'the cookies' });
       assert.deepEqual(await cookieNames(server.url('/')), ['uibig', 'uismall']);
       const { tab, popup } = await failingTabWithPopup('/ui-cookie', { failWithCookie: 'uibig' });
-      await popup.waitFor(async () => /\(2\)/.test(await textOf(popup, 'clearCookies')), { message: 'the cookie button with its count' });
+      // Not yet allowed to see cookies, the popup cannot count them, but offers to clear.
+      assert.equal(await extensionApi(browser).cookieAccess(), false);
+      const button = await popup.waitFor(() => textOf(popup, 'clearCookies'), { message: 'the cookie button' });
+      assert.equal(button, 'Clear cookies for 127.0.0.1 and retry');
       await popup.click('#clearCookies');
       const question = await popup.waitFor(() => textOf(popup, 'cookieQuestion'), { message: 'the confirm step' });
-      assert.match(question, /2 cookies of 127\.0\.0\.1/);
+      assert.equal(question, 'Clear the cookies of 127.0.0.1 and retry?');
       assert.deepEqual(await cookieNames(server.url('/')), ['uibig', 'uismall'], 'nothing cleared before confirming');
       await popup.click('#rememberCookies');
       await shot(popup, 'popup-cookie-confirm');
       await popup.click('#cookieConfirmYes');
       await tab.waitFor(recovered(tab), { timeout: 30_000, message: 'the page after clearing cookies' });
       assert.deepEqual(await cookieNames(server.url('/')), []);
+      assert.equal(await extensionApi(browser).cookieAccess(), true, '"Clear and retry" asked the browser for the permission');
       // "Remember for this site": the site's policy is now automatic.
       assert.equal((await view(await tab.browserTabId())).cookieClearing, 'automatic');
     });
@@ -163,6 +163,29 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       const popup = await open(`${browser.extensionOrigin}/popup.html?tab=${tabId}`);
       await popup.waitFor(async () => / of 3\b/.test(await textOf(popup, 'attempts') ?? ''), { message: '"of 3" in the popup' });
       assert.equal(await textOf(popup, 'clearCookies'), null, 'no cookie button when clearing is off');
+    });
+
+    it('"Automatically" asks the browser for the cookies permission, "Never" gives it back, and the popup then counts', async () => {
+      await settings(SLOW);
+      assert.equal(await extensionApi(browser).cookieAccess(), false);
+      const page = await optionsPage();
+      assert.match(await textOf(page, 'cookieAccess'), /cannot clear cookies yet/);
+      const on = await chooseCookieClearing(browser, open, 'automatic');
+      assert.deepEqual(on, { saved: 'Saved.', access: on.access, error: '' });
+      assert.match(on.access, /You have let Bounceback clear cookies/);
+      assert.equal(await extensionApi(browser).cookieAccess(), true);
+      // Allowed to see cookies, the popup counts what it would clear.
+      server.route('/ui-set-cookie2', { setCookies: ['uicount=1; Path=/'] });
+      const setter = await open(server.url('/ui-set-cookie2'));
+      await setter.waitFor(recovered(setter), { message: 'the cookie' });
+      const names = await cookieNames(server.url('/'));
+      const { popup } = await failingTabWithPopup('/ui-count', { failFirst: NO_END });
+      await popup.waitFor(async () => (await textOf(popup, 'clearCookies')) === `Clear cookies for 127.0.0.1 (${names.length}) and retry`,
+        { message: `the cookie button counting ${names.length}` });
+      const off = await chooseCookieClearing(browser, open, 'never');
+      assert.equal(off.saved, 'Saved.');
+      assert.match(off.access, /cannot clear cookies yet/);
+      assert.equal(await extensionApi(browser).cookieAccess(), false);
     });
 
     it('an invalid value is refused with a message next to its field', async () => {

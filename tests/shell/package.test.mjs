@@ -36,11 +36,15 @@ for (const browser of ['chromium', 'firefox']) {
 
   test(`${browser}: the manifest asks only for the justified permissions`, { skip: !existsSync(root) && 'run ./build.sh first' }, () => {
     const m = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
-    assert.deepEqual([...m.permissions].sort(), ['alarms', 'cookies', 'notifications', 'storage', 'webRequest']);
+    assert.deepEqual([...m.permissions].sort(), ['alarms', 'notifications', 'storage', 'webRequest']);
+    // Cookie clearing is optional: asked for when the user first chooses it.
+    assert.deepEqual(m.optional_permissions, ['cookies']);
     assert.deepEqual(m.host_permissions, ['http://*/*', 'https://*/*']);
     assert.equal(m.content_security_policy.extension_pages, "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
     assert.equal(m.incognito, 'not_allowed');
     const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-    for (const p of m.permissions) assert.match(readme, new RegExp(`\\| \`${p}\` \\|`), `README justifies ${p}`);
+    for (const p of [...m.permissions, ...m.optional_permissions]) {
+      assert.match(readme, new RegExp(`\\| \`${p}\`[^|]* \\|`), `README justifies ${p}`);
+    }
   });
 }

@@ -2,7 +2,7 @@
 // playwright-core (which never downloads a browser of its own).
 //
 // It offers the same small interface as firefox.mjs, so each end-to-end test is written once
-// and runs in both browsers: openTab, extensionEval, stopBackground, close; tabs have goto,
+// and runs in both browsers: openTab, extensionEval, stopBackground, cookieNames, close; tabs have goto,
 // url, title, text, evaluate, waitFor, click, screenshot, browserTabId, close.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,11 @@ export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIU
       await cdp.send('ServiceWorker.enable');
       await cdp.send('ServiceWorker.stopAllWorkers');
       await cdp.detach();
+    },
+
+    /** The names of the cookies the browser would send to `url`, read by the browser itself (not the extension). */
+    async cookieNames(url) {
+      return (await context.cookies(url)).map((c) => c.name).sort();
     },
 
     /** Runs a function in the background service worker (Chromium only). */

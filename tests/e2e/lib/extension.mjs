@@ -15,7 +15,42 @@ export function extensionApi(browser) {
       return reply.settings;
     },
     view: (tabId) => send({ type: 'getView', tabId }),
-    cookieNames: (url) => browser.extensionEval(
-      `async (url) => (await (globalThis.browser ?? chrome).cookies.getAll({ url })).map((c) => c.name).sort()`, url),
+    /** The cookies the browser would send to `url`, seen by the browser, whatever the extension may see. */
+    cookieNames: (url) => browser.cookieNames(url),
+    /** Whether the user has let the extension clear cookies (its optional permission). */
+    cookieAccess: () => browser.extensionEval(
+      `async () => (globalThis.browser ?? chrome).permissions.contains({ permissions: ['cookies'] })`),
+    /** Takes the cookies permission back, as the user can in the browser's extension settings. */
+    dropCookieAccess: () => browser.extensionEval(
+      `async () => (globalThis.browser ?? chrome).permissions.remove({ permissions: ['cookies'] })`),
   };
+}
+
+/**
+ * Opens the options page in a tab and waits until its form holds the stored settings;
+ * `open` is the suite's tab opener (so the suite closes the tab).
+ */
+export async function optionsPage(browser, open) {
+  const page = await open(`${browser.extensionOrigin}/options.html`);
+  await page.waitFor(async () => ((await page.evaluate(`() => document.getElementById('maxAttempts')?.value`)) ?? '') !== ''
+    && (await page.evaluate(`() => !document.getElementById('save').disabled`)),
+  { message: 'the options form' });
+  return page;
+}
+
+/**
+ * Chooses how cookies may be cleared the way a user does, in the options page (clicking the
+ * choice, then Save, so "Automatically" asks the browser for the permission), and returns
+ * what the page then says: its save status, the permission line and any error of the field.
+ */
+export async function chooseCookieClearing(browser, open, value) {
+  const page = await optionsPage(browser, open);
+  await page.click(`input[name=cookieClearing][value=${value}]`);
+  await page.click('#save');
+  const said = () => page.evaluate(`() => ({
+    saved: document.getElementById('saved').textContent,
+    access: document.getElementById('cookieAccess').textContent,
+    error: document.getElementById('cookieClearing-error').hidden ? '' : document.getElementById('cookieClearing-error').textContent,
+  })`);
+  return page.waitFor(async () => { const s = await said(); return s.saved || s.error ? s : null; }, { message: 'the options page saving' });
 }

@@ -392,6 +392,17 @@ export async function launchFirefox({
       }
     }),
 
+    /** The names of the cookies the browser would send to `url`, read by the browser itself (not the extension). */
+    cookieNames: (url) => queued(() => inChrome(`(url) => {
+      const u = new URL(url);
+      const path = u.pathname || '/';
+      return Services.cookies.getCookiesFromHost(u.hostname, {})
+        .filter((c) => (c.host.replace(/^\./, '') === u.hostname || u.hostname.endsWith(c.host))
+          && (path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : c.path + '/'))
+          && (!c.isSecure || u.protocol === 'https:'))
+        .map((c) => c.name).sort();
+    }`, [url])),
+
     // Extra: 'running' | 'stopped' | 'starting' | 'suspending' | null (not installed).
     backgroundState: () => queued(() => inChrome(`(id) => WebExtensionPolicy.getByID(id)?.extension?.backgroundState ?? null`, [geckoId])),
 
