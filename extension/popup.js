@@ -27,6 +27,9 @@ async function targetTab() {
   return tab.id ?? null;
 }
 
+/** What the card shows: the tab's state, or that Bounceback is off for its site. */
+const shownState = (v) => (v.state === 'healthy' && !v.siteEnabled ? 'siteOff' : v.state);
+
 function headline(v) {
   if (v.state === 'healthy') return v.lastStatus >= 500 || v.lastError ? t('state_idle') : t('state_healthy');
   return t(`state_${v.state}`);
@@ -41,9 +44,9 @@ function seenLine(v) {
 function render(v) {
   view = v;
   const status = $('status');
-  if (status.dataset.state !== v.state) {
-    status.dataset.state = v.state;
-    $('headline').textContent = headline(v);
+  if (status.dataset.state !== shownState(v)) {
+    status.dataset.state = shownState(v);
+    $('headline').textContent = shownState(v) === 'siteOff' ? t('state_siteOff') : headline(v);
     closeConfirm();
   }
   const recovering = ACTIVE.has(v.state);

@@ -44,9 +44,9 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
     const cookieNames = (url) => extensionApi(browser).cookieNames(url);
 
     /** A tab failing on `path`, and the popup for it, once the popup shows it recovering. */
-    async function failingTabWithPopup(path, spec) {
+    async function failingTabWithPopup(path, spec, host) {
       server.route(path, spec);
-      const tab = await open(server.url(path));
+      const tab = await open(server.url(path, host));
       await tab.waitFor(async () => server.count(path) >= 1, { message: 'the failed load' });
       const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
       await tab.waitFor(async () => (await view(tabId)).state !== 'healthy', { message: 'recovery to start' });
@@ -114,6 +114,27 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       const count = server.count('/ui-stop');
       await sleep(5000);
       assert.equal(server.count('/ui-stop'), count, 'no request after Stop');
+    });
+
+    it('the site switch in the popup turns Bounceback off for that site, and on again', async () => {
+      await settings({});
+      // On localhost: the switch is per site, and the other tests use 127.0.0.1.
+      const { popup } = await failingTabWithPopup('/ui-site-off', { failFirst: NO_END }, 'localhost');
+      await popup.waitFor(() => textOf(popup, 'stop'), { message: 'the recovery in the popup' });
+      await popup.click('#siteEnabled');
+      await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'Bounceback is off for this site', { message: 'the "off" headline' });
+      await shot(popup, 'popup-site-off');
+      const count = server.count('/ui-site-off');
+      // A new failure on that site is left alone too.
+      server.route('/ui-site-off-2', { failFirst: NO_END });
+      const other = await open(server.url('/ui-site-off-2', 'localhost'));
+      await other.waitFor(async () => server.count('/ui-site-off-2') >= 1, { message: 'the second failing page' });
+      await sleep(4000);
+      assert.equal(server.count('/ui-site-off'), count, 'no retry of the first page while off');
+      assert.equal(server.count('/ui-site-off-2'), 1, 'no retry of a new failure while off');
+      await popup.click('#siteEnabled');
+      await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'Not retrying this page', { message: 'the site on again' });
+      assert.equal(await popup.evaluate(`() => document.getElementById('siteEnabled').checked`), true);
     });
 
     it('clearing cookies from the popup asks once (and the browser for the permission), then clears them and the page recovers', async () => {
