@@ -73,7 +73,8 @@ const ready = loadCore().then(async (c) => {
   for (const [tabId, atMs] of saved ?? []) countdowns.set(tabId, atMs);
   tickBadges();
   // The permission may have changed while we were not running.
-  dispatch(await cookieAccessEvent());
+  const access = await cookieAccessEvent().catch((e) => console.warn('Bounceback: cannot check the cookies permission', e));
+  if (access) dispatch(access);
   // Catch up with whatever fell due while we were not running, and re-arm the timers.
   dispatch({ type: 'wokeUp' });
 });
