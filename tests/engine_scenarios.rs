@@ -435,24 +435,27 @@ fn automatic_without_the_cookie_permission_acts_as_ask() {
     assert_eq!(cleared(&h.cmd(1, Command::ClearCookies { remember: false })), vec![(1, URL.to_string())]);
 }
 
-#[test]
-fn permission_taken_back_while_clearing_gives_up_instead_of_reloading() {
+/// Escalates tab 1 (automatic clearing) up to the step that clears its cookies.
+fn to_clearing() -> H {
     let mut h = H::new(Settings { cookie_clearing: CookieClearing::Automatic, ..Settings::default() });
     h.fail(1, URL, 502);
-    let mut clearing = false;
     for _ in 0..3 {
         let ps = probes(&h.wake_up());
         let mut out = h.answer(ps[0].0, 200);
         if !ps[0].2 {
             out = h.answer(probes(&out)[0].0, 200);
         }
-        clearing = !cleared(&out).is_empty();
-        if clearing {
-            break;
+        if !cleared(&out).is_empty() {
+            return h;
         }
         h.fail(1, URL, 502);
     }
-    assert!(clearing, "reached the clearing step");
+    panic!("never reached the clearing step");
+}
+
+#[test]
+fn permission_taken_back_while_clearing_gives_up_instead_of_reloading() {
+    let mut h = to_clearing();
     // The shell finds the permission gone before it could clear anything.
     let out = h.send(Event::CookieAccessChanged { allowed: false });
     assert!(reloads(&out).is_empty());
@@ -463,6 +466,38 @@ fn permission_taken_back_while_clearing_gives_up_instead_of_reloading() {
     let inc = &h.e.incidents()[0];
     assert!(!inc.cookies_cleared);
     assert_eq!(inc.tried, vec!["reload", "hard reload"]);
+}
+
+#[test]
+fn an_unanswered_clearing_is_asked_for_once_more_then_the_tab_reloads() {
+    // The shell was stopped between saving the state and reporting the clearing.
+    let mut h = to_clearing();
+    // Snapshots from before the retry existed read as "not retried yet".
+    let old = serde_json::to_string(&h.e.snapshot()).unwrap().replace(",\"retried\":false", "");
+    assert!(!old.contains("retried"), "{old}");
+    assert_eq!(Engine::restore_json(&old).unwrap(), h.e);
+    let out = h.wake_up();
+    assert_eq!(cleared(&out), vec![(1, URL.to_string())], "cleared once more (removing cookies is idempotent)");
+    assert!(reloads(&out).is_empty());
+    // A snapshot taken now restores the retry as it is.
+    let json = serde_json::to_string(&h.e.snapshot()).unwrap();
+    assert_eq!(Engine::restore_json(&json).unwrap(), h.e);
+    // Unanswered again: reload anyway, never a third clearing.
+    let out = h.wake_up();
+    assert!(cleared(&out).is_empty());
+    assert_eq!(reloads(&out), vec![(1, true)]);
+}
+
+#[test]
+fn an_answered_retry_reloads_exactly_once() {
+    let mut h = to_clearing();
+    h.wake_up();
+    let out = h.send(Event::CookiesCleared { tab_id: 1, removed: 0 });
+    assert_eq!(reloads(&out), vec![(1, true)]);
+    // The first clearing's answer, arriving late, changes nothing.
+    assert!(reloads(&h.send(Event::CookiesCleared { tab_id: 1, removed: 2 })).is_empty());
+    h.fail(1, URL, 200);
+    assert_eq!(h.e.incidents()[0].fixed_by.as_deref(), Some("cookies cleared"));
 }
 
 #[test]

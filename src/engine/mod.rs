@@ -672,7 +672,19 @@ impl Engine {
                     let f = Failure { status: None, error: Some("reload timed out".into()), verdict: None, retry_after_s: None };
                     self.failed_again(tab_id, &method, f, now);
                 }
-                Phase::ClearingCookies { deadline_ms } if deadline_ms <= now => self.reload(tab_id, true, "cookies cleared", now, out),
+                Phase::ClearingCookies { deadline_ms, retried } if deadline_ms <= now => {
+                    // No word back: the shell was most likely stopped half-way (persisted, then
+                    // killed). Removing a site's cookies is idempotent, so ask once more rather
+                    // than reload with the culprit possibly still there; then reload regardless.
+                    let again = !retried && self.cookie_access && self.settings.cookie_clearing != CookieClearing::Never;
+                    match self.tabs.get_mut(&tab_id) {
+                        Some(t) if again => {
+                            t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms, retried: true };
+                            out.push(Action::ClearCookies { tab_id, url: t.url.clone() });
+                        }
+                        _ => self.reload(tab_id, true, "cookies cleared", now, out),
+                    }
+                }
                 Phase::Watching { until_ms } if until_ms <= now => {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.phase = Phase::GaveUp;
@@ -853,7 +865,7 @@ impl Engine {
             return;
         }
         if t.phase != Phase::FailedPost {
-            t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms };
+            t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms, retried: false };
         }
         t.tried("cookies cleared");
         t.cookies_cleared = true;
@@ -1050,7 +1062,7 @@ impl Engine {
         }
         for t in self.tabs.values() {
             match t.phase {
-                Phase::Reloading { deadline_ms } | Phase::ClearingCookies { deadline_ms } => consider(deadline_ms),
+                Phase::Reloading { deadline_ms } | Phase::ClearingCookies { deadline_ms, .. } => consider(deadline_ms),
                 Phase::Watching { until_ms } => consider(until_ms),
                 _ => {}
             }

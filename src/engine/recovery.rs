@@ -26,7 +26,8 @@ pub enum Phase {
     /// A `ReloadTab` was issued; waiting for the navigation's outcome until `deadline_ms`.
     Reloading { deadline_ms: f64 },
     /// A `ClearCookies` was issued; waiting for `CookiesCleared` until `deadline_ms`.
-    ClearingCookies { deadline_ms: f64 },
+    /// `retried`: it was issued a second time, the first having gone unanswered.
+    ClearingCookies { deadline_ms: f64, retried: bool },
     /// A non-idempotent request failed: only the user's `Resubmit` resends it.
     FailedPost,
     /// Recovery gave up; the advice stays visible until the tab navigates or closes.
@@ -54,6 +55,8 @@ struct RawPhase {
     phase: PhaseName,
     deadline_ms: Option<f64>,
     until_ms: Option<f64>,
+    /// Absent in snapshots from before it existed.
+    retried: Option<bool>,
 }
 
 impl TryFrom<RawPhase> for Phase {
@@ -64,7 +67,7 @@ impl TryFrom<RawPhase> for Phase {
         Ok(match raw.phase {
             PhaseName::Waiting => Phase::Waiting,
             PhaseName::Reloading => Phase::Reloading { deadline_ms: deadline_ms? },
-            PhaseName::ClearingCookies => Phase::ClearingCookies { deadline_ms: deadline_ms? },
+            PhaseName::ClearingCookies => Phase::ClearingCookies { deadline_ms: deadline_ms?, retried: raw.retried.unwrap_or(false) },
             PhaseName::FailedPost => Phase::FailedPost,
             PhaseName::GaveUp => Phase::GaveUp,
             PhaseName::Watching => Phase::Watching { until_ms: raw.until_ms.ok_or("missing field `untilMs`")? },
