@@ -104,10 +104,17 @@ async function step(event) {
     return actions;
   }
   // Persist before acting: if we are killed half-way, the core's own timeouts redo what was
-  // lost, and nothing is done twice.
-  await persist();
+  // lost, and nothing is done twice. The wake-up (the batch's last action) is set together
+  // with the save, before the rest: a kill during a reload or a clearing must not take the
+  // alarm that lets the core notice it with it.
+  const wake = actions.findLast((a) => a.type === 'scheduleWakeUp');
+  await Promise.all([
+    persist(),
+    wake && scheduleWakeUp(wake.atMs).catch((e) => console.warn('Bounceback: cannot schedule', wake, e)),
+  ]);
   const touched = new Set();
   for (const action of actions) {
+    if (action === wake) continue;
     if (action.type === 'setBadge' || action.type === 'clearBadge') touched.add(action.tabId);
     try {
       await perform(action);

@@ -1,0 +1,118 @@
+// The background stopped at the worst moments of a recovery (before the check, between the
+// check and the reload, right after the reload, half-way through clearing cookies), with the
+// built background.js and wasm core running in a worker thread that a fake browser terminates
+// at a chosen API call (lib/fake-browser.mjs). A browser cannot be told to stop its service
+// worker at an exact point; this can, every time. Judged by what the site and the tab saw:
+// the page comes back, and no reload or cookie removal happens twice.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { startFlakyServer } from '../e2e/lib/server.mjs';
+import { FakeBrowser } from './lib/fake-browser.mjs';
+
+const EXT = fileURLToPath(new URL('../../dist/chromium', import.meta.url));
+const built = existsSync(`${EXT}/background.js`);
+
+// Quick but real policy: the same engine, short waits (1 s is the shortest probe timeout).
+const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, probeTimeoutMs: 1000, cookieClearing: 'ask' };
+const it = (name, fn) => test(name, { timeout: 60_000, skip: !built && 'run ./build.sh first' }, fn);
+
+describe('the background stopped mid-recovery', { skip: !built && 'run ./build.sh first' }, () => {
+  let server;
+  let browser;
+
+  before(async () => { server = await startFlakyServer(); });
+  after(async () => { await server?.close(); });
+
+  /** A fake browser that stops the background at the first call `when` picks (in its first life). */
+  function browserKilling(when, { settings = {}, permissions = [] } = {}) {
+    let done = false;
+    browser = new FakeBrowser({
+      extDir: EXT,
+      settings: { ...FAST, ...settings },
+      permissions,
+      onCall: (call) => {
+        if (done) return undefined;
+        const verdict = when(call);
+        if (verdict) done = true;
+        return verdict;
+      },
+    });
+    return browser;
+  }
+
+  async function recoveredAfterAKill(b, tabId, path) {
+    await b.waitFor(() => b.title(tabId) === 'Recovered', { skipWaits: true, message: `${path} recovered` });
+    assert.ok(b.life >= 2, `the background was stopped and started again (lives: ${b.life})`);
+    // Nothing more happens afterwards: wait out a few of the engine's deadlines.
+    for (let i = 0; i < 3; i++) b.skipToNextAlarm();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(b.errors, []);
+  }
+
+  const gets = (path) => server.requests(path).filter((r) => r.method === 'GET').length;
+
+  it('while waiting for the first check: the check comes, and the page reloads once', async () => {
+    const b = browserKilling(({ path }) => (path === 'alarms.create' ? 'killAfter' : undefined));
+    try {
+      server.route('/k-wait', { failFirst: 1 });
+      const tab = await b.openTab(server.url('/k-wait'));
+      await recoveredAfterAKill(b, tab, '/k-wait');
+      assert.equal(b.reloads.length, 1);
+      assert.equal(gets('/k-wait'), 2, 'the failed load and one reload');
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('between the check and the reload: the reload happens exactly once', async () => {
+    // reloadTab() first looks the tab up: stopped there, the reload never reached the browser.
+    const b = browserKilling(({ path }) => (path === 'tabs.get' ? 'kill' : undefined));
+    try {
+      server.route('/k-between', { failFirst: 1 });
+      const tab = await b.openTab(server.url('/k-between'));
+      await recoveredAfterAKill(b, tab, '/k-between');
+      assert.equal(b.reloads.length, 1);
+      assert.equal(gets('/k-between'), 2);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('right after the reload: it is not repeated', async () => {
+    const b = browserKilling(({ path }) => (path === 'tabs.reload' ? 'killAfter' : undefined));
+    try {
+      server.route('/k-reloaded', { failFirst: 1 });
+      const tab = await b.openTab(server.url('/k-reloaded'));
+      await recoveredAfterAKill(b, tab, '/k-reloaded');
+      assert.equal(b.reloads.length, 1);
+      assert.equal(gets('/k-reloaded'), 2);
+    } finally {
+      await b.close();
+    }
+  });
+
+  for (const [when, verdict] of [['before the first cookie is removed', 'kill'], ['after the first cookie is removed', 'killAfter']]) {
+    it(`half-way through clearing cookies (${when}): each is removed once, another site's stay, one reload`, async () => {
+      const b = browserKilling(({ path }) => (path === 'cookies.remove' ? verdict : undefined),
+        { settings: { cookieClearing: 'automatic' }, permissions: ['cookies'] });
+      try {
+        const path = `/k-cookies-${verdict}`;
+        b.setCookie(server.url('/'), 'big');
+        b.setCookie(server.url('/'), 'small');
+        b.setCookie(server.url('/', 'localhost'), 'other');
+        server.route(path, { failWithCookie: 'big' });
+        const tab = await b.openTab(server.url(path));
+        await recoveredAfterAKill(b, tab, path);
+        const removed = b.removedCookies.map((c) => `${c.name}@${c.domain}`).sort();
+        assert.deepEqual(removed, ['big@127.0.0.1', 'small@127.0.0.1'], 'each removed exactly once');
+        assert.deepEqual(b.cookiesFor(server.url('/', 'localhost')).map((c) => c.name), ['other']);
+        assert.equal(b.reloads.length, 1, 'one reload, after the clearing');
+        assert.equal(gets(path), 2);
+      } finally {
+        await b.close();
+      }
+    });
+  }
+});
