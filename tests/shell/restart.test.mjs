@@ -66,6 +66,20 @@ describe('the background stopped mid-recovery', { skip: !built && 'run ./build.s
     }
   });
 
+  it('during the check: the unanswered check counts as failed, the next one brings the page back', async () => {
+    // A credentialed check asks the browser for the site's cookies as it starts.
+    const b = browserKilling(({ path }) => (path === 'test.cookieHeader' ? 'kill' : undefined));
+    try {
+      server.route('/k-probe', { failFirst: 1 });
+      const tab = await b.openTab(server.url('/k-probe'));
+      await recoveredAfterAKill(b, tab, '/k-probe');
+      assert.equal(b.reloads.length, 1);
+      assert.equal(gets('/k-probe'), 2);
+    } finally {
+      await b.close();
+    }
+  });
+
   it('between the check and the reload: the reload happens exactly once', async () => {
     // reloadTab() first looks the tab up: stopped there, the reload never reached the browser.
     const b = browserKilling(({ path }) => (path === 'tabs.get' ? 'kill' : undefined));
