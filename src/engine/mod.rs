@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use events::{Action, Command, Event, ProbeMethod, TabId};
 pub use incident::Incident;
+pub use recovery::Advice;
 pub use view::TabView;
 
 use crate::detect::{self, Class, PageInput, Verdict};
@@ -306,7 +307,7 @@ impl Engine {
                 next_attempt_at_ms: None,
                 next_step: None,
                 cookies_suspected: false,
-                advice: None,
+                advice: Vec::new(),
                 tried: vec![],
                 watch_until_ms: None,
             };
@@ -493,7 +494,7 @@ impl Engine {
             pending_fix: None,
             retry_after_waited: false,
             longest_retry_after_s: None,
-            advice: None,
+            advice: Vec::new(),
             incident_recorded: false,
             badge: None,
         };
@@ -644,7 +645,7 @@ impl Engine {
         let policy = self.cookie_policy(&host);
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
         t.phase = Phase::GaveUp;
-        t.advice = Some(t.advice(now, policy));
+        t.advice = t.advice(now, policy);
         t.pending_fix = None;
         if !t.incident_recorded {
             t.incident_recorded = true;
@@ -676,8 +677,7 @@ impl Engine {
                 Phase::Watching { until_ms } if until_ms <= now => {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.phase = Phase::GaveUp;
-                        let hours = recovery::duration(self.settings.watch_max_ms);
-                        t.advice = Some(format!("Stopped watching after {hours}: the site did not come back. Try again later."));
+                        t.advice = vec![Advice::WatchEnded([self.settings.watch_max_ms])];
                     }
                 }
                 _ => {}
@@ -939,7 +939,7 @@ impl Engine {
                     Phase::GaveUp | Phase::Watching { .. } => {
                         if let Some(t) = self.tabs.get_mut(&tab_id) {
                             t.step = Step::Reload;
-                            t.advice = None;
+                            t.advice.clear();
                         }
                         self.reload(tab_id, false, "reload", now, out);
                     }
@@ -950,7 +950,7 @@ impl Engine {
                 if self.tabs.get(&tab_id).is_some_and(|t| t.phase != Phase::FailedPost) {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.step = t.step.max(Step::HardReload);
-                        t.advice = None;
+                        t.advice.clear();
                     }
                     self.reload(tab_id, true, "hard reload", now, out);
                 }
@@ -967,7 +967,7 @@ impl Engine {
                     }
                 }
                 if let Some(t) = self.tabs.get_mut(&tab_id) {
-                    t.advice = None;
+                    t.advice.clear();
                     if matches!(t.phase, Phase::GaveUp | Phase::Watching { .. }) {
                         t.phase = Phase::Waiting;
                     }

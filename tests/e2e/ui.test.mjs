@@ -99,8 +99,11 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await tab.waitFor(recovered(tab), { timeout: 20_000, message: 'the page to come back right after Retry now' });
       assert.ok(server.count('/ui-retry') > before);
       await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'This page is fine', { message: 'the healthy state' });
-      await popup.waitFor(async () => /ui-retry|127\.0\.0\.1/.test(await popup.evaluate(`() => document.getElementById('incidents').textContent`)),
-        { timeout: 10_000, message: 'the incident in the history' });
+      const incident = await popup.waitFor(async () => {
+        const text = await popup.evaluate(`() => document.querySelector('#incidents li')?.textContent ?? ''`);
+        return /ui-retry|127\.0\.0\.1/.test(text) && text;
+      }, { timeout: 10_000, message: 'the incident in the history' });
+      assert.match(incident, /, fixed by: reload$/, incident);
       await shot(popup, 'popup-recovered');
     });
 
