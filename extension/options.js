@@ -2,7 +2,8 @@
 //
 // People see seconds, minutes and hours; the settings store milliseconds. Nothing is checked
 // here beyond "is this a number": the background asks the core, which refuses bad values with
-// one message per field, shown next to that field. Notices about settings the core repaired at
+// one error per field (a code and its limits in ms), worded here in the field's unit and shown
+// next to that field. Notices about settings the core repaired at
 // start-up (a corrupt or older stored object) are shown until dismissed. Export and import go
 // through the same validation.
 import { api, COOKIE_ACCESS, localize, request, t } from './shared.js';
@@ -82,11 +83,39 @@ function clearErrors() {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 }
 
-/** Shows each error next to its field (the core's message), and focuses the first. */
+/** Messages for the amounts of each unit the form shows (`data-unit`, ms per unit). */
+const AMOUNTS = { 1000: 'amountSeconds', 60000: 'amountMinutes', 3600000: 'amountHours' };
+
+/** An amount of `field` (ms for a duration) in the unit its input shows, e.g. "5 min"; a value that is no round number of that unit in seconds. */
+function amount(field, value) {
+  const number = (n) => n.toLocaleString(api.i18n.getUILanguage(), { maximumFractionDigits: 3 });
+  const unit = Number($(field)?.dataset.unit);
+  if (!Object.hasOwn(AMOUNTS, unit)) return number(value);
+  const tenths = (value / unit) * 10;
+  return Math.abs(tenths - Math.round(tenths)) < 1e-9 ? t(AMOUNTS[unit], number(value / unit)) : t('amountSeconds', number(value / 1000));
+}
+
+/** The core's error about a field (src/settings.rs `FieldError`) in words and in the form's units; its English message for a code this page does not know. */
+function fieldMessage({ field, code, min, max, got, entry, message }) {
+  switch (code) {
+    case 'notPositive': return t('fieldError_notPositive');
+    case 'atLeast': return t('fieldError_atLeast', amount(field, min));
+    case 'between': return t('fieldError_between', amount(field, min), amount(field, max));
+    case 'notAnErrorStatus': return t('fieldError_notAnErrorStatus', got);
+    case 'tooMany': return t('fieldError_tooMany', max);
+    case 'notAHost': return t('fieldError_notAHost', entry);
+    case 'unreadable': return t('fieldError_unreadable', message);
+    default: return message;
+  }
+}
+
+/** Shows each error next to its field, and focuses the first. */
 function showErrors(errors) {
   let first = null;
   const general = [];
-  for (const { field, message } of errors) {
+  for (const error of errors) {
+    const { field } = error;
+    const message = fieldMessage(error);
     const slot = field && $(`${field}-error`);
     if (!slot) {
       general.push(message);

@@ -107,7 +107,10 @@ fn settings_validation_names_the_bad_field() {
     let outcome = bounceback::wasm::validate_settings(js(r#"{"baseMs":5000,"capMs":1000}"#)).expect("outcome");
     assert_eq!(get(&outcome, "ok").as_bool(), Some(false));
     let errors = Array::from(&get(&outcome, "errors"));
-    assert!(errors.iter().any(|e| get(&e, "field").as_string().as_deref() == Some("capMs")));
+    let cap = errors.iter().find(|e| get(e, "field").as_string().as_deref() == Some("capMs")).expect("an error for capMs");
+    assert_eq!(get(&cap, "code").as_string().as_deref(), Some("atLeast"));
+    assert_eq!((get(&cap, "min").as_f64(), get(&cap, "got").as_f64()), (Some(5000.0), Some(1000.0)));
+    assert!(get(&cap, "max").is_null());
     let outcome = bounceback::wasm::validate_settings(js(r#"{"baseMs":5000}"#)).expect("outcome");
     assert_eq!(get(&outcome, "ok").as_bool(), Some(true));
 }

@@ -38,6 +38,7 @@ test('every key the shell names exists', () => {
 test('every code the core sends has words', () => {
   const codes = [
     ...variants('src/engine/recovery.rs', 'Advice').map((c) => `advice_${c}`),
+    ...variants('src/settings.rs', 'FieldErrorCode').map((c) => `fieldError_${c}`),
   ];
   for (const l of LOCALES) {
     for (const key of codes) assert.ok(messages[l][key], `${l}: ${key}`);
