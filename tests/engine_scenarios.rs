@@ -1,6 +1,6 @@
 //! Simulated-clock scenarios of the recovery engine: events in, actions checked, no browser.
 
-use bounceback::engine::{Action, Advice, Command, Engine, Event, ProbeMethod, TabId};
+use bounceback::engine::{Action, Advice, Command, Engine, Event, NotifyKind, ProbeMethod, TabId};
 use bounceback::settings::{CookieClearing, Settings};
 
 const T0: f64 = 1_700_000_000_000.0;
@@ -135,7 +135,7 @@ fn bad_gateway_then_healthy_probe_single_reload_incident_recorded() {
     assert!(!has(&out, |a| matches!(a, Action::ClearBadge { .. })));
     let out = h.fail(1, URL, 200);
     assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, .. } if id == "recovered-1")));
+    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Recovered, site } if id == "recovered-1" && site == "shop.example")));
     assert_eq!(h.wake, None);
     assert_eq!(h.state(1), "healthy");
     let inc = h.e.incidents();
@@ -552,7 +552,7 @@ fn give_up_with_advice_then_watch_notifies() {
     let out = h.wake_up();
     let id = probes(&out)[0].0;
     let out = h.answer(id, 200);
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, .. } if id == "back-1")));
+    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Back, site } if id == "back-1" && site == "shop.example")));
     assert!(reloads(&out).is_empty());
     assert_eq!(h.e.incidents().len(), 1);
 }

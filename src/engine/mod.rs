@@ -27,7 +27,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-pub use events::{Action, Command, Event, ProbeMethod, TabId};
+pub use events::{Action, Command, Event, NotifyKind, ProbeMethod, TabId};
 pub use incident::Incident;
 pub use recovery::Advice;
 pub use view::TabView;
@@ -559,11 +559,7 @@ impl Engine {
             };
             self.incidents.record(t.incident("recovered", Some(fixed_by), now));
             if self.settings.notifications {
-                out.push(Action::Notify {
-                    id: format!("recovered-{tab_id}"),
-                    title: "Page is back".into(),
-                    message: format!("{} is answering again; the page has been reloaded.", t.host),
-                });
+                out.push(Action::Notify { id: format!("recovered-{tab_id}"), kind: NotifyKind::Recovered, site: t.host });
             }
         }
         out.push(Action::ClearBadge { tab_id });
@@ -756,11 +752,7 @@ impl Engine {
             let watchers: Vec<TabId> = self.tabs.values().filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Watching { .. })).map(|t| t.tab_id).collect();
             for tab_id in watchers {
                 if let Some(t) = self.tabs.remove(&tab_id) {
-                    out.push(Action::Notify {
-                        id: format!("back-{tab_id}"),
-                        title: "Site is back".into(),
-                        message: format!("{} is answering again: reload the tab to see the page.", t.host),
-                    });
+                    out.push(Action::Notify { id: format!("back-{tab_id}"), kind: NotifyKind::Back, site: t.host });
                     out.push(Action::ClearBadge { tab_id });
                 }
             }
