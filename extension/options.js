@@ -152,10 +152,37 @@ async function showCookieAccess() {
   $('cookieAccess').textContent = t(granted ? 'cookieAccessGranted' : 'cookieAccessNotGranted');
 }
 
+/** Labels of the fields whose label is not under their own name. */
+const LABELS = { statuses: 'sectionStatuses', cookieClearing: 'sectionCookies', banner: 'bannerSetting' };
+const label = (field) => t(LABELS[field] ?? field);
+
+/** A stored value (JSON text) of `field` as the form shows it: numbers in its unit, the rest as stored. */
+function shownValue(field, json) {
+  const value = Number(json);
+  return NUMBERS.includes(field) && json !== '' && Number.isFinite(value) ? amount(field, value) : json;
+}
+
+/**
+ * A repair notice of the core (src/settings.rs `Notice`) in words; its English message for a code
+ * this page does not know, and as it is when it is text (stored by an older version).
+ */
+function noticeText(n) {
+  if (typeof n !== 'object' || n === null) return String(n);
+  switch (n.code) {
+    case 'unknownSetting': return t('notice_unknownSetting', n.field);
+    case 'reset': return t('notice_reset', label(n.field), shownValue(n.field, n.was), shownValue(n.field, n.to));
+    case 'contradicted': return t('notice_contradicted', label(n.field), shownValue(n.field, n.to));
+    case 'notJson':
+    case 'notAnObject':
+    case 'timingReset': return t(`notice_${n.code}`);
+    default: return String(n.message);
+  }
+}
+
 async function showNotices() {
   const { settingsNotices } = await api.storage.local.get('settingsNotices');
   const list = Array.isArray(settingsNotices) ? settingsNotices : [];
-  $('noticeList').replaceChildren(...list.map((n) => Object.assign(document.createElement('li'), { textContent: String(n) })));
+  $('noticeList').replaceChildren(...list.map((n) => Object.assign(document.createElement('li'), { textContent: noticeText(n) })));
   $('notices').hidden = list.length === 0;
 }
 

@@ -140,6 +140,46 @@ impl FieldError {
     }
 }
 
+/// Something [`Settings::repair`] changed: a code and its data for the UI to word, and the same
+/// in English (`message`, e.g. `"repaired: baseMs was -3, reset to 10000"`). `was` and `to`
+/// are JSON texts (ms for durations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub code: NoticeCode,
+    /// The field concerned (its camelCase JSON name), if one.
+    pub field: Option<String>,
+    /// The value that could not be used (shortened).
+    pub was: Option<String>,
+    /// The value put in its place.
+    pub to: Option<String>,
+    pub message: String,
+}
+
+/// What [`Settings::repair`] did (camelCase in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NoticeCode {
+    /// The settings were not JSON at all: all defaults.
+    NotJson,
+    /// The settings were not an object: all defaults.
+    NotAnObject,
+    /// An unknown `field` was dropped.
+    UnknownSetting,
+    /// `field` held an unusable value (`was`), reset to `to`.
+    Reset,
+    /// `field` contradicted another field, reset to `to`.
+    Contradicted,
+    /// The timing fields contradicted each other: all reset to their defaults.
+    TimingReset,
+}
+
+impl Notice {
+    fn new(code: NoticeCode, field: Option<&str>, was: Option<String>, to: Option<String>, message: String) -> Notice {
+        Notice { code, field: field.map(str::to_string), was, to, message }
+    }
+}
+
 const MAX_LIST: usize = 1000;
 /// Fields whose validity depends on another field; reset together if repair alone fails.
 const LINKED: &[&str] = &["baseMs", "capMs", "floorMs", "maxRetryAfterMs", "watchIntervalMs", "watchMaxMs"];
@@ -208,32 +248,37 @@ impl Settings {
 
     /// Parse settings from JSON text, repairing what is wrong (see [`Settings::repair`]).
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn parse(json: &str) -> (Settings, Vec<String>) {
+    pub fn parse(json: &str) -> (Settings, Vec<Notice>) {
         match serde_json::from_str::<serde_json::Value>(json) {
             Ok(v) => Settings::from_json_value(&v),
-            Err(e) => (Settings::default(), vec![format!("repaired: settings were not valid JSON ({e}), using defaults")]),
+            Err(e) => {
+                let message = format!("repaired: settings were not valid JSON ({e}), using defaults");
+                (Settings::default(), vec![Notice::new(NoticeCode::NotJson, None, None, None, message)])
+            }
         }
     }
 
     /// [`Settings::repair`] of a JSON value.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn from_json_value(value: &serde_json::Value) -> (Settings, Vec<String>) {
+    pub fn from_json_value(value: &serde_json::Value) -> (Settings, Vec<Notice>) {
         Settings::repair(value)
     }
 
     /// Build settings from a possibly corrupt or partial object: good fields are kept, missing
     /// ones take defaults, bad ones are reset to their default with a notice such as
     /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
-    pub fn repair(input: &impl Candidate) -> (Settings, Vec<String>) {
+    pub fn repair(input: &impl Candidate) -> (Settings, Vec<Notice>) {
+        use NoticeCode::{Contradicted, NotAnObject, Reset, TimingReset, UnknownSetting};
         let defaults = Settings::default();
         let Some(keys) = input.keys() else {
-            return (defaults, vec!["repaired: settings were not an object, using defaults".into()]);
+            let message = "repaired: settings were not an object, using defaults".into();
+            return (defaults, vec![Notice::new(NotAnObject, None, None, None, message)]);
         };
         let mut notices = Vec::new();
         let mut good: Vec<&str> = Vec::new();
         for key in &keys {
             if !FIELDS.contains(&key.as_str()) {
-                notices.push(format!("ignored unknown setting {key}"));
+                notices.push(Notice::new(UnknownSetting, Some(key), None, None, format!("ignored unknown setting {key}")));
                 continue;
             }
             let ok = input
@@ -242,20 +287,25 @@ impl Settings {
             if ok {
                 good.push(key);
             } else {
-                notices.push(format!("repaired: {key} was {}, reset to {}", short(input.show(key)), short(input.show_default(key))));
+                let (was, to) = (short(input.show(key)), short(input.show_default(key)));
+                let message = format!("repaired: {key} was {was}, reset to {to}");
+                notices.push(Notice::new(Reset, Some(key), Some(was), Some(to), message));
             }
         }
         let mut settings = input.settings_from(&good).unwrap_or_default();
         // Fields that are fine alone may contradict each other (capMs below baseMs).
         if let Err(errs) = settings.validate() {
             for e in &errs {
-                notices.push(format!("repaired: {} ({}), reset to {}", e.field, e.message, short(input.show_default(&e.field))));
+                let to = short(input.show_default(&e.field));
+                let message = format!("repaired: {} ({}), reset to {to}", e.field, e.message);
+                notices.push(Notice::new(Contradicted, Some(&e.field), None, Some(to), message));
                 good.retain(|k| *k != e.field);
             }
             settings = input.settings_from(&good).unwrap_or_default();
             if settings.validate().is_err() {
                 good.retain(|k| !LINKED.contains(k));
-                notices.push("repaired: timing settings contradicted each other, reset to defaults".into());
+                let message = "repaired: timing settings contradicted each other, reset to defaults".into();
+                notices.push(Notice::new(TimingReset, None, None, None, message));
                 settings = input.settings_from(&good).unwrap_or_default();
             }
             if settings.validate().is_err() {
@@ -395,9 +445,11 @@ mod tests {
         assert_eq!(s.cap_ms, 300_000.0);
         assert_eq!(s.max_attempts, Settings::default().max_attempts);
         assert_eq!(s.cookie_clearing, CookieClearing::Automatic);
-        assert!(n.iter().any(|m| m == "repaired: baseMs was -3, reset to 10000"), "{n:?}");
-        assert!(n.iter().any(|m| m.contains("maxAttempts")));
-        assert!(n.iter().any(|m| m.contains("bogus")));
+        assert!(n.iter().any(|m| m.message == "repaired: baseMs was -3, reset to 10000"), "{n:?}");
+        let base = n.iter().find(|m| m.field.as_deref() == Some("baseMs")).unwrap();
+        assert_eq!((base.code, base.was.as_deref(), base.to.as_deref()), (NoticeCode::Reset, Some("-3"), Some("10000")));
+        assert!(n.iter().any(|m| m.code == NoticeCode::Reset && m.field.as_deref() == Some("maxAttempts")));
+        assert!(n.iter().any(|m| m.code == NoticeCode::UnknownSetting && m.field.as_deref() == Some("bogus")));
         assert_eq!(s.validate(), Ok(()));
     }
 

@@ -107,7 +107,7 @@ impl crate::settings::Candidate for JsCandidate {
 #[wasm_bindgen]
 pub struct Core {
     engine: Engine,
-    notices: Vec<String>,
+    notices: Vec<crate::settings::Notice>,
     /// The in-memory timer for the next wake-up; dropping it cancels it.
     timer: Option<gloo_timers::callback::Timeout>,
 }
@@ -135,7 +135,8 @@ impl Core {
         Ok(Core { engine, notices: Vec::new(), timer: None })
     }
 
-    /// What was repaired in the settings this core was made with (empty when nothing was).
+    /// What was repaired in the settings this core was made with (empty when nothing was), as
+    /// `[{code, field, was, to, message}]` (see [`crate::settings::Notice`]).
     pub fn notices(&self) -> Result<JsValue, JsValue> {
         to_js(&self.notices)
     }

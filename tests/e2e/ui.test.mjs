@@ -230,10 +230,12 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
     });
 
     it('repaired settings are shown as a notice that can be dismissed', async () => {
-      await browser.extensionEval(`async () => (globalThis.browser ?? chrome).storage.local.set({ settingsNotices: ['repaired: baseMs was -3, reset to 10000'] })`);
+      // As the core reports it (src/settings.rs Notice): worded in the form's units, not as stored.
+      const stored = { code: 'reset', field: 'capMs', was: '-3000', to: '110000', message: 'repaired: capMs was -3000, reset to 110000' };
+      await browser.extensionEval(`async (n) => (globalThis.browser ?? chrome).storage.local.set({ settingsNotices: [n] })`, stored);
       const page = await optionsPage();
       const notice = await page.waitFor(() => textOf(page, 'noticeList'), { message: 'the notice' });
-      assert.match(notice, /baseMs was -3/);
+      assert.equal(notice, 'Longest wait between tries: -3 s could not be used, reset to 110 s.');
       await shot(page, 'options-notices');
       await page.click('#dismissNotices');
       await page.waitFor(async () => (await textOf(page, 'notices')) === null, { message: 'the notice to go' });

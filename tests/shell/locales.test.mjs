@@ -39,6 +39,7 @@ test('every code the core sends has words', () => {
   const codes = [
     ...variants('src/engine/recovery.rs', 'Advice').map((c) => `advice_${c}`),
     ...variants('src/settings.rs', 'FieldErrorCode').map((c) => `fieldError_${c}`),
+    ...variants('src/settings.rs', 'NoticeCode').map((c) => `notice_${c}`),
     ...variants('src/engine/events.rs', 'NotifyKind').flatMap((c) => [`notify_${c}_title`, `notify_${c}_message`]),
   ];
   for (const l of LOCALES) {
