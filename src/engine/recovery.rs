@@ -12,7 +12,7 @@
 use std::fmt;
 
 use serde::de::value::SeqAccessDeserializer;
-use serde::de::{self, SeqAccess, Visitor};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::events::TabId;
@@ -224,7 +224,7 @@ impl TabRecovery {
 /// One sentence of advice after giving up, as a code and its arguments for the UI to word:
 /// `{"code": "serverDown", "args": [[502, 504], 90000]}` (camelCase JSON, `args` always an
 /// array; durations in ms). The variants' docs give the arguments in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "code", content = "args", rename_all = "camelCase")]
 pub enum Advice {
     /// The site answers again, but this page kept failing: `[tried, tookMs]`, `tried` as in
@@ -247,6 +247,70 @@ pub enum Advice {
     WatchOffer(),
     /// Watching ended after this long without the site coming back: `[watchedMs]`.
     WatchEnded([f64; 1]),
+}
+
+/// The [`Advice`] codes, to read `args` straight into the variant's types.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum AdviceCode {
+    PageKeptFailing,
+    ServerDown,
+    Unreachable,
+    RetryAfter,
+    CookiesSuspected,
+    CookiesSuspectedClearingOff,
+    ClearCookiesMayHelp,
+    WatchOffer,
+    WatchEnded,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+enum AdviceField {
+    Code,
+    Args,
+}
+
+impl<'de> Deserialize<'de> for Advice {
+    /// Reads `{code, args}` with `code` first, as written. serde's derive would also accept
+    /// `args` first by buffering it, which costs about 20 KB of wasm.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Advice, D::Error> {
+        struct AdviceVisitor;
+        impl<'de> Visitor<'de> for AdviceVisitor {
+            type Value = Advice;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("advice: {code, args}")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Advice, A::Error> {
+                if map.next_key()? != Some(AdviceField::Code) {
+                    return Err(de::Error::missing_field("code"));
+                }
+                let code: AdviceCode = map.next_value()?;
+                if map.next_key()? != Some(AdviceField::Args) {
+                    return Err(de::Error::missing_field("args"));
+                }
+                let none = |map: &mut A| map.next_value::<[(); 0]>().map(|_| ());
+                let advice = match code {
+                    AdviceCode::PageKeptFailing => map.next_value().map(|(tried, ms)| Advice::PageKeptFailing(tried, ms))?,
+                    AdviceCode::ServerDown => map.next_value().map(|(statuses, ms)| Advice::ServerDown(statuses, ms))?,
+                    AdviceCode::Unreachable => map.next_value().map(|(error, ms)| Advice::Unreachable(error, ms))?,
+                    AdviceCode::RetryAfter => Advice::RetryAfter(map.next_value()?),
+                    AdviceCode::WatchEnded => Advice::WatchEnded(map.next_value()?),
+                    AdviceCode::CookiesSuspected => none(&mut map).map(|()| Advice::CookiesSuspected())?,
+                    AdviceCode::CookiesSuspectedClearingOff => none(&mut map).map(|()| Advice::CookiesSuspectedClearingOff())?,
+                    AdviceCode::ClearCookiesMayHelp => none(&mut map).map(|()| Advice::ClearCookiesMayHelp())?,
+                    AdviceCode::WatchOffer => none(&mut map).map(|()| Advice::WatchOffer())?,
+                };
+                match map.next_key::<AdviceField>()? {
+                    Some(_) => Err(de::Error::custom("advice: more than {code, args}")),
+                    None => Ok(advice),
+                }
+            }
+        }
+        deserializer.deserialize_struct("Advice", &["code", "args"], AdviceVisitor)
+    }
 }
 
 /// Reads a tab's advice: a list of [`Advice`], or (snapshots from before advice had codes)
@@ -302,6 +366,29 @@ mod tests {
     fn methods() {
         assert!(is_resendable("GET") && is_resendable("get") && is_resendable("HEAD"));
         assert!(!is_resendable("POST") && !is_resendable("PUT") && !is_resendable("DELETE") && !is_resendable(""));
+    }
+
+    #[test]
+    fn advice_reads_back_what_it_writes() {
+        let all = [
+            Advice::PageKeptFailing(vec!["reload".into()], 1.0),
+            Advice::ServerDown(vec![502], 2.0),
+            Advice::Unreachable(None, 3.0),
+            Advice::Unreachable(Some("net::ERR_TIMED_OUT".into()), 3.0),
+            Advice::RetryAfter([4.0]),
+            Advice::CookiesSuspected(),
+            Advice::CookiesSuspectedClearingOff(),
+            Advice::ClearCookiesMayHelp(),
+            Advice::WatchOffer(),
+            Advice::WatchEnded([5.0]),
+        ];
+        let json = serde_json::to_string(&all).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Advice>>(&json).unwrap(), all, "{json}");
+        for bad in [r#"{"args":[],"code":"watchOffer"}"#, r#"{"code":"watchOffer","args":[1]}"#, r#"{"code":"retryAfter","args":[]}"#,
+            r#"{"code":"watchOffer","args":[],"x":1}"#, r#"{"code":"noSuch","args":[]}"#]
+        {
+            assert!(serde_json::from_str::<Advice>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
