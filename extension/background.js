@@ -230,33 +230,20 @@ function tellBanner(tabId) {
 // ---- Notifications: only when wanted, and "the page is back" only when the user would not
 // see it anyway (its tab is not the active tab of a focused window).
 
-async function notify({ id, title, message }) {
+async function notify({ id, kind, site }) {
   if (!core.settings().notifications) return;
-  const [, kind, tabIdText] = /^(\w+)-(\d+)$/.exec(id) ?? [];
+  const [, tabIdText] = /-(\d+)$/.exec(id) ?? [];
   const tab = tabIdText ? await api.tabs.get(Number(tabIdText)).catch(() => null) : null;
   if (kind === 'recovered' && tab?.active) {
     const win = await api.windows.get(tab.windowId).catch(() => null);
     if (win?.focused) return;
   }
-  const host = hostOf(tab?.url);
-  if (host && (kind === 'recovered' || kind === 'back')) {
-    title = t(`notify_${kind}_title`);
-    message = t(`notify_${kind}_message`, host);
-  }
   await api.notifications.create(id, {
     type: 'basic',
     iconUrl: api.runtime.getURL('icons/icon-128.png'),
-    title,
-    message,
+    title: t(`notify_${kind}_title`),
+    message: t(`notify_${kind}_message`, site),
   });
-}
-
-function hostOf(url) {
-  try {
-    return isWebUrl(url) ? new URL(url).hostname : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The deadline the timer and the alarm are set for (undefined: not known in this instance). */

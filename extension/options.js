@@ -2,7 +2,8 @@
 //
 // People see seconds, minutes and hours; the settings store milliseconds. Nothing is checked
 // here beyond "is this a number": the background asks the core, which refuses bad values with
-// one message per field, shown next to that field. Notices about settings the core repaired at
+// one error per field (a code and its limits in ms), worded here in the field's unit and shown
+// next to that field. Notices about settings the core repaired at
 // start-up (a corrupt or older stored object) are shown until dismissed. Export and import go
 // through the same validation.
 import { api, COOKIE_ACCESS, localize, request, t } from './shared.js';
@@ -82,11 +83,39 @@ function clearErrors() {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 }
 
-/** Shows each error next to its field (the core's message), and focuses the first. */
+/** Messages for the amounts of each unit the form shows (`data-unit`, ms per unit). */
+const AMOUNTS = { 1000: 'amountSeconds', 60000: 'amountMinutes', 3600000: 'amountHours' };
+
+/** An amount of `field` (ms for a duration) in the unit its input shows, e.g. "5 min"; a value that is no round number of that unit in seconds. */
+function amount(field, value) {
+  const number = (n) => n.toLocaleString(api.i18n.getUILanguage(), { maximumFractionDigits: 3 });
+  const unit = Number($(field)?.dataset.unit);
+  if (!Object.hasOwn(AMOUNTS, unit)) return number(value);
+  const tenths = (value / unit) * 10;
+  return Math.abs(tenths - Math.round(tenths)) < 1e-9 ? t(AMOUNTS[unit], number(value / unit)) : t('amountSeconds', number(value / 1000));
+}
+
+/** The core's error about a field (src/settings.rs `FieldError`) in words and in the form's units; its English message for a code this page does not know. */
+function fieldMessage({ field, code, min, max, got, entry, message }) {
+  switch (code) {
+    case 'notPositive': return t('fieldError_notPositive');
+    case 'atLeast': return t('fieldError_atLeast', amount(field, min));
+    case 'between': return t('fieldError_between', amount(field, min), amount(field, max));
+    case 'notAnErrorStatus': return t('fieldError_notAnErrorStatus', got);
+    case 'tooMany': return t('fieldError_tooMany', max);
+    case 'notAHost': return t('fieldError_notAHost', entry);
+    case 'unreadable': return t('fieldError_unreadable', message);
+    default: return message;
+  }
+}
+
+/** Shows each error next to its field, and focuses the first. */
 function showErrors(errors) {
   let first = null;
   const general = [];
-  for (const { field, message } of errors) {
+  for (const error of errors) {
+    const { field } = error;
+    const message = fieldMessage(error);
     const slot = field && $(`${field}-error`);
     if (!slot) {
       general.push(message);
@@ -123,10 +152,37 @@ async function showCookieAccess() {
   $('cookieAccess').textContent = t(granted ? 'cookieAccessGranted' : 'cookieAccessNotGranted');
 }
 
+/** Labels of the fields whose label is not under their own name. */
+const LABELS = { statuses: 'sectionStatuses', cookieClearing: 'sectionCookies', banner: 'bannerSetting' };
+const label = (field) => t(LABELS[field] ?? field);
+
+/** A stored value (JSON text) of `field` as the form shows it: numbers in its unit, the rest as stored. */
+function shownValue(field, json) {
+  const value = Number(json);
+  return NUMBERS.includes(field) && json !== '' && Number.isFinite(value) ? amount(field, value) : json;
+}
+
+/**
+ * A repair notice of the core (src/settings.rs `Notice`) in words; its English message for a code
+ * this page does not know, and as it is when it is text (stored by an older version).
+ */
+function noticeText(n) {
+  if (typeof n !== 'object' || n === null) return String(n);
+  switch (n.code) {
+    case 'unknownSetting': return t('notice_unknownSetting', n.field);
+    case 'reset': return t('notice_reset', label(n.field), shownValue(n.field, n.was), shownValue(n.field, n.to));
+    case 'contradicted': return t('notice_contradicted', label(n.field), shownValue(n.field, n.to));
+    case 'notJson':
+    case 'notAnObject':
+    case 'timingReset': return t(`notice_${n.code}`);
+    default: return String(n.message);
+  }
+}
+
 async function showNotices() {
   const { settingsNotices } = await api.storage.local.get('settingsNotices');
   const list = Array.isArray(settingsNotices) ? settingsNotices : [];
-  $('noticeList').replaceChildren(...list.map((n) => Object.assign(document.createElement('li'), { textContent: String(n) })));
+  $('noticeList').replaceChildren(...list.map((n) => Object.assign(document.createElement('li'), { textContent: noticeText(n) })));
   $('notices').hidden = list.length === 0;
 }
 

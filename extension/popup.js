@@ -27,6 +27,39 @@ async function targetTab() {
   return tab.id ?? null;
 }
 
+/**
+ * What was tried, or brought a page back: the core's names (kept as they are, in the view and in
+ * the stored history) and their messages. A name this version does not know is shown as it is.
+ */
+const FIXES = {
+  reload: 'fix_reload',
+  'hard reload': 'fix_hardReload',
+  'cookies cleared': 'fix_cookiesCleared',
+  resubmit: 'fix_resubmit',
+  'retry-after wait': 'fix_retryAfterWait',
+  'page loaded': 'fix_pageLoaded',
+};
+const fixText = (name) => (Object.hasOwn(FIXES, name) ? t(FIXES[name]) : String(name));
+const fixList = (names) => names.map(fixText).join(', ');
+
+/** Error names the core itself gives (the browser's own, such as net::ERR_CONNECTION_RESET, stay as they are). */
+const CORE_ERRORS = { 'no answer': 'error_noAnswer', 'probe timed out': 'error_probeTimedOut', 'reload timed out': 'error_reloadTimedOut' };
+const errorText = (name) => (Object.hasOwn(CORE_ERRORS, name) ? t(CORE_ERRORS[name]) : name);
+
+/** Each advice code's arguments (src/engine/recovery.rs `Advice`) as its message's `$1`.. texts. */
+const ADVICE_ARGS = {
+  pageKeptFailing: (tried, tookMs) => [fixList(tried.length ? tried : ['reload']), formatDuration(tookMs)],
+  serverDown: (statuses, tookMs) => [statuses.join('/'), formatDuration(tookMs)],
+  unreachable: (error, tookMs) => [error == null ? t('error_noAnswer') : errorText(error), formatDuration(tookMs)],
+  retryAfter: (waitMs) => [formatDuration(waitMs)],
+  watchEnded: (watchedMs) => [formatDuration(watchedMs)],
+};
+
+/** The advice after giving up: one sentence per code (`advice_<code>`), joined by spaces. */
+function adviceText(advice) {
+  return advice.map(({ code, args }) => t(`advice_${code}`, ...(Object.hasOwn(ADVICE_ARGS, code) ? ADVICE_ARGS[code](...args) : []))).join(' ');
+}
+
 /** What the card shows: the tab's state, or that Bounceback is off for its site. */
 const shownState = (v) => (v.state === 'healthy' && !v.siteEnabled ? 'siteOff' : v.state);
 
@@ -36,7 +69,7 @@ function headline(v) {
 }
 
 function seenLine(v) {
-  const what = v.summary || (v.lastStatus ? `HTTP ${v.lastStatus}` : v.lastError);
+  const what = errorText(v.summary) || (v.lastStatus ? `HTTP ${v.lastStatus}` : errorText(v.lastError));
   if (!what) return '';
   return v.vendor && !v.summary ? t('seenFrom', v.vendor, what) : t('seen', what);
 }
@@ -68,9 +101,9 @@ function render(v) {
   reasons.replaceChildren(...v.reasons.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
   show('whyBox', v.state !== 'healthy' && v.reasons.length > 0);
 
-  $('advice').textContent = v.advice ?? '';
-  show('advice', !!v.advice);
-  $('tried').textContent = v.tried.length && v.state !== 'healthy' ? t('triedList', v.tried.join(', ')) : '';
+  $('advice').textContent = adviceText(v.advice);
+  show('advice', v.advice.length > 0);
+  $('tried').textContent = v.tried.length && v.state !== 'healthy' ? t('triedList', fixList(v.tried)) : '';
   show('tried', v.tried.length > 0 && v.state !== 'healthy');
 
   show('retryNow', recovering || v.state === 'gaveUp' || v.state === 'watching');
@@ -137,7 +170,7 @@ function renderIncidents(list) {
     detail.className = 'detail';
     const took = formatDuration(i.endedMs - i.startedMs);
     detail.textContent = i.outcome === 'recovered'
-      ? t('incidentRecovered', took, i.attempts, i.fixedBy ?? '')
+      ? t('incidentRecovered', took, i.attempts, i.fixedBy == null ? '' : fixText(i.fixedBy))
       : t('incidentGaveUp', took, i.attempts);
     li.append(what, ' · ', when, document.createElement('br'), detail);
     return li;

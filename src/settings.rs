@@ -88,13 +88,96 @@ impl Default for Settings {
     }
 }
 
-/// One problem with one setting.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One problem with one setting: a code and the numbers that go with it, for the UI to word in
+/// its own language and units, and the same in English (`message`). Durations are in ms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FieldError {
-    /// The camelCase name of the field, as in the JSON object.
+    /// The camelCase name of the field, as in the JSON object (empty when the whole object is
+    /// at fault).
     pub field: String,
-    /// What is wrong, for a person.
+    pub code: FieldErrorCode,
+    /// The smallest value allowed, when there is one.
+    pub min: Option<f64>,
+    /// The largest value (or number of entries) allowed, when there is one.
+    pub max: Option<f64>,
+    /// The value given, when it is a number.
+    pub got: Option<f64>,
+    /// The list entry at fault (`notAHost`).
+    pub entry: Option<String>,
+    /// What is wrong, in English, naming JSON fields and milliseconds (the CLI, imports).
     pub message: String,
+}
+
+/// What is wrong with a setting (camelCase in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FieldErrorCode {
+    /// Must be more than 0 (`got`).
+    NotPositive,
+    /// Must be at least `min` (`got`).
+    AtLeast,
+    /// Must be between `min` and `max` (`got`).
+    Between,
+    /// A status that is not an HTTP error status, 400 (`min`) to 599 (`max`) (`got`).
+    NotAnErrorStatus,
+    /// A list with more than `max` entries.
+    TooMany,
+    /// A host list `entry` that is not a host name.
+    NotAHost,
+    /// The object does not have the shape of settings (a field of the wrong type...).
+    Unreadable,
+}
+
+impl FieldError {
+    /// An error without numbers.
+    pub fn new(field: &str, code: FieldErrorCode, message: String) -> FieldError {
+        FieldError { field: field.into(), code, min: None, max: None, got: None, entry: None, message }
+    }
+
+    fn limits(self, min: Option<f64>, max: Option<f64>, got: Option<f64>) -> FieldError {
+        FieldError { min, max, got, ..self }
+    }
+}
+
+/// Something [`Settings::repair`] changed: a code and its data for the UI to word, and the same
+/// in English (`message`, e.g. `"repaired: baseMs was -3, reset to 10000"`). `was` and `to`
+/// are JSON texts (ms for durations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub code: NoticeCode,
+    /// The field concerned (its camelCase JSON name), if one.
+    pub field: Option<String>,
+    /// The value that could not be used (shortened).
+    pub was: Option<String>,
+    /// The value put in its place.
+    pub to: Option<String>,
+    pub message: String,
+}
+
+/// What [`Settings::repair`] did (camelCase in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NoticeCode {
+    /// The settings were not JSON at all: all defaults.
+    NotJson,
+    /// The settings were not an object: all defaults.
+    NotAnObject,
+    /// An unknown `field` was dropped.
+    UnknownSetting,
+    /// `field` held an unusable value (`was`), reset to `to`.
+    Reset,
+    /// `field` contradicted another field, reset to `to`.
+    Contradicted,
+    /// The timing fields contradicted each other: all reset to their defaults.
+    TimingReset,
+}
+
+impl Notice {
+    fn new(code: NoticeCode, field: Option<&str>, was: Option<String>, to: Option<String>, message: String) -> Notice {
+        Notice { code, field: field.map(str::to_string), was, to, message }
+    }
 }
 
 const MAX_LIST: usize = 1000;
@@ -104,51 +187,56 @@ const LINKED: &[&str] = &["baseMs", "capMs", "floorMs", "maxRetryAfterMs", "watc
 impl Settings {
     /// Check every field; all problems are reported, each naming its field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        use FieldErrorCode::{AtLeast, NotAHost, NotAnErrorStatus, NotPositive, TooMany};
         let mut errs = Vec::new();
-        let mut err = |field: &str, message: String| errs.push(FieldError { field: field.into(), message });
         let ms = |v: f64| v.is_finite();
         if !(ms(self.base_ms) && self.base_ms > 0.0) {
-            err("baseMs", format!("baseMs must be a positive number of milliseconds (got {})", self.base_ms));
+            let message = format!("baseMs must be a positive number of milliseconds (got {})", self.base_ms);
+            errs.push(FieldError::new("baseMs", NotPositive, message).limits(None, None, Some(self.base_ms)));
         }
         if !(ms(self.cap_ms) && self.cap_ms >= self.base_ms) {
-            err("capMs", format!("capMs must be at least baseMs ({} < {})", self.cap_ms, self.base_ms));
+            let message = format!("capMs must be at least baseMs ({} < {})", self.cap_ms, self.base_ms);
+            errs.push(FieldError::new("capMs", AtLeast, message).limits(Some(self.base_ms), None, Some(self.cap_ms)));
         }
-        if !(ms(self.floor_ms) && self.floor_ms >= 100.0 && self.floor_ms <= self.cap_ms) {
-            err("floorMs", format!("floorMs must be between 100 and capMs (got {})", self.floor_ms));
+        /// `got` must lie in `min..=max`; the message is only written when it does not.
+        fn between(errs: &mut Vec<FieldError>, field: &str, min: f64, max: f64, got: f64, message: impl FnOnce() -> String) {
+            if !(got.is_finite() && got >= min && got <= max) {
+                errs.push(FieldError::new(field, FieldErrorCode::Between, message()).limits(Some(min), Some(max), Some(got)));
+            }
         }
-        if !(1..=50).contains(&self.max_attempts) {
-            err("maxAttempts", format!("maxAttempts must be between 1 and 50 (got {})", self.max_attempts));
-        }
-        if !(ms(self.max_total_ms) && self.max_total_ms >= 1_000.0 && self.max_total_ms <= 7.0 * 86_400_000.0) {
-            err("maxTotalMs", format!("maxTotalMs must be between 1 s and 7 days in ms (got {})", self.max_total_ms));
-        }
-        if !(ms(self.max_retry_after_ms) && self.max_retry_after_ms >= self.floor_ms && self.max_retry_after_ms <= 86_400_000.0) {
-            err("maxRetryAfterMs", format!("maxRetryAfterMs must be between floorMs and 1 day (got {})", self.max_retry_after_ms));
-        }
-        if !(ms(self.probe_timeout_ms) && (1_000.0..=300_000.0).contains(&self.probe_timeout_ms)) {
-            err("probeTimeoutMs", format!("probeTimeoutMs must be between 1000 and 300000 (got {})", self.probe_timeout_ms));
-        }
+        between(&mut errs, "floorMs", 100.0, self.cap_ms, self.floor_ms, || format!("floorMs must be between 100 and capMs (got {})", self.floor_ms));
+        let attempts = f64::from(self.max_attempts);
+        between(&mut errs, "maxAttempts", 1.0, 50.0, attempts, || format!("maxAttempts must be between 1 and 50 (got {})", self.max_attempts));
+        let (total, week, day) = (self.max_total_ms, 7.0 * 86_400_000.0, 86_400_000.0);
+        between(&mut errs, "maxTotalMs", 1_000.0, week, total, || format!("maxTotalMs must be between 1 s and 7 days in ms (got {total})"));
+        let retry_after = self.max_retry_after_ms;
+        between(&mut errs, "maxRetryAfterMs", self.floor_ms, day, retry_after, || format!("maxRetryAfterMs must be between floorMs and 1 day (got {retry_after})"));
+        let timeout = self.probe_timeout_ms;
+        between(&mut errs, "probeTimeoutMs", 1_000.0, 300_000.0, timeout, || format!("probeTimeoutMs must be between 1000 and 300000 (got {timeout})"));
         if !(ms(self.watch_interval_ms) && self.watch_interval_ms >= 10_000.0) {
-            err("watchIntervalMs", format!("watchIntervalMs must be at least 10000 (got {})", self.watch_interval_ms));
+            let message = format!("watchIntervalMs must be at least 10000 (got {})", self.watch_interval_ms);
+            errs.push(FieldError::new("watchIntervalMs", AtLeast, message).limits(Some(10_000.0), None, Some(self.watch_interval_ms)));
         }
-        if !(ms(self.watch_max_ms) && self.watch_max_ms >= self.watch_interval_ms && self.watch_max_ms <= 7.0 * 86_400_000.0) {
-            err("watchMaxMs", format!("watchMaxMs must be between watchIntervalMs and 7 days (got {})", self.watch_max_ms));
-        }
+        let watch_max = self.watch_max_ms;
+        between(&mut errs, "watchMaxMs", self.watch_interval_ms, week, watch_max, || format!("watchMaxMs must be between watchIntervalMs and 7 days (got {watch_max})"));
         if let Some(s) = self.statuses.iter().find(|s| !(400..=599).contains(*s)) {
-            err("statuses", format!("statuses must be HTTP error codes 400-599 (got {s})"));
+            let message = format!("statuses must be HTTP error codes 400-599 (got {s})");
+            errs.push(FieldError::new("statuses", NotAnErrorStatus, message).limits(Some(400.0), Some(599.0), Some(f64::from(*s))));
         }
         if self.statuses.len() > 200 {
-            err("statuses", "statuses has too many entries".into());
+            errs.push(FieldError::new("statuses", TooMany, "statuses has too many entries".into()).limits(None, Some(200.0), None));
         }
         for (name, list) in [("allowList", &self.allow_list), ("denyList", &self.deny_list)] {
             if list.len() > MAX_LIST {
-                err(name, format!("{name} has more than {MAX_LIST} entries"));
+                let message = format!("{name} has more than {MAX_LIST} entries");
+                errs.push(FieldError::new(name, TooMany, message).limits(None, Some(MAX_LIST as f64), None));
             }
             if let Some(p) = list.iter().find(|p| {
                 let p = p.trim().trim_start_matches("*.");
                 p.is_empty() || p.len() > 253 || p.contains(['/', ':', ' ', '@'])
             }) {
-                err(name, format!("{name} entry \"{p}\" is not a host name (use e.g. example.com or *.example.com)"));
+                let message = format!("{name} entry \"{p}\" is not a host name (use e.g. example.com or *.example.com)");
+                errs.push(FieldError { entry: Some(p.clone()), ..FieldError::new(name, NotAHost, message) });
             }
         }
         if errs.is_empty() {
@@ -160,32 +248,37 @@ impl Settings {
 
     /// Parse settings from JSON text, repairing what is wrong (see [`Settings::repair`]).
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn parse(json: &str) -> (Settings, Vec<String>) {
+    pub fn parse(json: &str) -> (Settings, Vec<Notice>) {
         match serde_json::from_str::<serde_json::Value>(json) {
             Ok(v) => Settings::from_json_value(&v),
-            Err(e) => (Settings::default(), vec![format!("repaired: settings were not valid JSON ({e}), using defaults")]),
+            Err(e) => {
+                let message = format!("repaired: settings were not valid JSON ({e}), using defaults");
+                (Settings::default(), vec![Notice::new(NoticeCode::NotJson, None, None, None, message)])
+            }
         }
     }
 
     /// [`Settings::repair`] of a JSON value.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn from_json_value(value: &serde_json::Value) -> (Settings, Vec<String>) {
+    pub fn from_json_value(value: &serde_json::Value) -> (Settings, Vec<Notice>) {
         Settings::repair(value)
     }
 
     /// Build settings from a possibly corrupt or partial object: good fields are kept, missing
     /// ones take defaults, bad ones are reset to their default with a notice such as
     /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
-    pub fn repair(input: &impl Candidate) -> (Settings, Vec<String>) {
+    pub fn repair(input: &impl Candidate) -> (Settings, Vec<Notice>) {
+        use NoticeCode::{Contradicted, NotAnObject, Reset, TimingReset, UnknownSetting};
         let defaults = Settings::default();
         let Some(keys) = input.keys() else {
-            return (defaults, vec!["repaired: settings were not an object, using defaults".into()]);
+            let message = "repaired: settings were not an object, using defaults".into();
+            return (defaults, vec![Notice::new(NotAnObject, None, None, None, message)]);
         };
         let mut notices = Vec::new();
         let mut good: Vec<&str> = Vec::new();
         for key in &keys {
             if !FIELDS.contains(&key.as_str()) {
-                notices.push(format!("ignored unknown setting {key}"));
+                notices.push(Notice::new(UnknownSetting, Some(key), None, None, format!("ignored unknown setting {key}")));
                 continue;
             }
             let ok = input
@@ -194,20 +287,25 @@ impl Settings {
             if ok {
                 good.push(key);
             } else {
-                notices.push(format!("repaired: {key} was {}, reset to {}", short(input.show(key)), short(input.show_default(key))));
+                let (was, to) = (short(input.show(key)), short(input.show_default(key)));
+                let message = format!("repaired: {key} was {was}, reset to {to}");
+                notices.push(Notice::new(Reset, Some(key), Some(was), Some(to), message));
             }
         }
         let mut settings = input.settings_from(&good).unwrap_or_default();
         // Fields that are fine alone may contradict each other (capMs below baseMs).
         if let Err(errs) = settings.validate() {
             for e in &errs {
-                notices.push(format!("repaired: {} ({}), reset to {}", e.field, e.message, short(input.show_default(&e.field))));
+                let to = short(input.show_default(&e.field));
+                let message = format!("repaired: {} ({}), reset to {to}", e.field, e.message);
+                notices.push(Notice::new(Contradicted, Some(&e.field), None, Some(to), message));
                 good.retain(|k| *k != e.field);
             }
             settings = input.settings_from(&good).unwrap_or_default();
             if settings.validate().is_err() {
                 good.retain(|k| !LINKED.contains(k));
-                notices.push("repaired: timing settings contradicted each other, reset to defaults".into());
+                let message = "repaired: timing settings contradicted each other, reset to defaults".into();
+                notices.push(Notice::new(TimingReset, None, None, None, message));
                 settings = input.settings_from(&good).unwrap_or_default();
             }
             if settings.validate().is_err() {
@@ -319,6 +417,26 @@ mod tests {
     }
 
     #[test]
+    fn errors_carry_a_code_and_the_limits_in_ms() {
+        let s = Settings { base_ms: 1_000.0, cap_ms: 200.0, floor_ms: 100.0, ..Settings::default() };
+        let errs = s.validate().unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].field.as_str(), errs[0].code), ("capMs", FieldErrorCode::AtLeast));
+        assert_eq!((errs[0].min, errs[0].max, errs[0].got), (Some(1_000.0), None, Some(200.0)));
+        assert_eq!(errs[0].message, "capMs must be at least baseMs (200 < 1000)");
+        let s = Settings { probe_timeout_ms: 500.0, deny_list: vec!["a.example/x".into()], ..Settings::default() };
+        let errs = s.validate().unwrap_err();
+        assert_eq!((errs[0].code, errs[0].min, errs[0].max, errs[0].got), (FieldErrorCode::Between, Some(1_000.0), Some(300_000.0), Some(500.0)));
+        assert_eq!((errs[1].code, errs[1].entry.as_deref()), (FieldErrorCode::NotAHost, Some("a.example/x")));
+        let json = serde_json::to_value(&errs[0]).unwrap();
+        assert_eq!(
+            json,
+            json!({"field": "probeTimeoutMs", "code": "between", "min": 1000.0, "max": 300000.0, "got": 500.0, "entry": null,
+                   "message": "probeTimeoutMs must be between 1000 and 300000 (got 500)"})
+        );
+    }
+
+    #[test]
     fn repairs_bad_fields_and_keeps_good_ones() {
         let (s, n) = Settings::from_json_value(&json!({
             "baseMs": -3, "capMs": 300000, "maxAttempts": "many", "cookieClearing": "automatic", "bogus": 1
@@ -327,9 +445,11 @@ mod tests {
         assert_eq!(s.cap_ms, 300_000.0);
         assert_eq!(s.max_attempts, Settings::default().max_attempts);
         assert_eq!(s.cookie_clearing, CookieClearing::Automatic);
-        assert!(n.iter().any(|m| m == "repaired: baseMs was -3, reset to 10000"), "{n:?}");
-        assert!(n.iter().any(|m| m.contains("maxAttempts")));
-        assert!(n.iter().any(|m| m.contains("bogus")));
+        assert!(n.iter().any(|m| m.message == "repaired: baseMs was -3, reset to 10000"), "{n:?}");
+        let base = n.iter().find(|m| m.field.as_deref() == Some("baseMs")).unwrap();
+        assert_eq!((base.code, base.was.as_deref(), base.to.as_deref()), (NoticeCode::Reset, Some("-3"), Some("10000")));
+        assert!(n.iter().any(|m| m.code == NoticeCode::Reset && m.field.as_deref() == Some("maxAttempts")));
+        assert!(n.iter().any(|m| m.code == NoticeCode::UnknownSetting && m.field.as_deref() == Some("bogus")));
         assert_eq!(s.validate(), Ok(()));
     }
 

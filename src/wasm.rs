@@ -9,7 +9,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::engine::{Engine, Event, Snapshot};
-use crate::settings::Settings;
+use crate::settings::{FieldError, FieldErrorCode, Settings};
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
@@ -40,20 +40,21 @@ pub fn classify_html(status: Option<u16>, headers: JsValue, html: &str, now_ms: 
 }
 
 /// Checks a settings object as the options page submits it: `{ok: true, settings}` with the
-/// canonical object, or `{ok: false, errors: [{field, message}]}` naming each bad field.
+/// canonical object, or `{ok: false, errors: [{field, code, min, max, got, entry, message}]}`
+/// naming each bad field (see [`FieldError`]).
 #[wasm_bindgen(js_name = validateSettings)]
 pub fn validate_settings(candidate: JsValue) -> Result<JsValue, JsValue> {
     #[derive(Serialize)]
     struct Outcome<'a> {
         ok: bool,
         settings: Option<&'a Settings>,
-        errors: Vec<crate::settings::FieldError>,
+        errors: Vec<FieldError>,
     }
     let parsed: Result<Settings, _> = serde_wasm_bindgen::from_value(candidate);
     let settings = match parsed {
         Ok(s) => s,
         Err(e) => {
-            let errors = vec![crate::settings::FieldError { field: String::new(), message: format!("{e}") }];
+            let errors = vec![FieldError::new("", FieldErrorCode::Unreadable, format!("{e}"))];
             return to_js(&Outcome { ok: false, settings: None, errors });
         }
     };
@@ -106,7 +107,7 @@ impl crate::settings::Candidate for JsCandidate {
 #[wasm_bindgen]
 pub struct Core {
     engine: Engine,
-    notices: Vec<String>,
+    notices: Vec<crate::settings::Notice>,
     /// The in-memory timer for the next wake-up; dropping it cancels it.
     timer: Option<gloo_timers::callback::Timeout>,
 }
@@ -134,7 +135,8 @@ impl Core {
         Ok(Core { engine, notices: Vec::new(), timer: None })
     }
 
-    /// What was repaired in the settings this core was made with (empty when nothing was).
+    /// What was repaired in the settings this core was made with (empty when nothing was), as
+    /// `[{code, field, was, to, message}]` (see [`crate::settings::Notice`]).
     pub fn notices(&self) -> Result<JsValue, JsValue> {
         to_js(&self.notices)
     }

@@ -1,6 +1,6 @@
 //! Simulated-clock scenarios of the recovery engine: events in, actions checked, no browser.
 
-use bounceback::engine::{Action, Command, Engine, Event, ProbeMethod, TabId};
+use bounceback::engine::{Action, Advice, Command, Engine, Event, NotifyKind, ProbeMethod, TabId};
 use bounceback::settings::{CookieClearing, Settings};
 
 const T0: f64 = 1_700_000_000_000.0;
@@ -135,7 +135,7 @@ fn bad_gateway_then_healthy_probe_single_reload_incident_recorded() {
     assert!(!has(&out, |a| matches!(a, Action::ClearBadge { .. })));
     let out = h.fail(1, URL, 200);
     assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, .. } if id == "recovered-1")));
+    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Recovered, site } if id == "recovered-1" && site == "shop.example")));
     assert_eq!(h.wake, None);
     assert_eq!(h.state(1), "healthy");
     let inc = h.e.incidents();
@@ -400,7 +400,8 @@ fn escalation_with_ask_gives_up_suggesting_cookies_then_user_clears() {
     assert!(cleared(&steps[2]).is_empty());
     assert_eq!(h.state(1), "gaveUp");
     let v = h.e.tab_view(1, h.now);
-    assert!(v.advice.as_deref().unwrap().contains("Clear cookies"), "{v:?}");
+    assert!(matches!(&v.advice[0], Advice::PageKeptFailing(tried, took) if tried == &["reload", "hard reload"] && *took > 0.0), "{v:?}");
+    assert_eq!(v.advice[1..], [Advice::ClearCookiesMayHelp(), Advice::WatchOffer()], "{v:?}");
     assert!(has(&steps[2], |a| matches!(a, Action::SetBadge { text, .. } if text == "!")));
     let out = h.cmd(1, Command::ClearCookies { remember: true });
     assert_eq!(cleared(&out), vec![(1, URL.to_string())]);
@@ -426,7 +427,7 @@ fn automatic_without_the_cookie_permission_acts_as_ask() {
     assert!(steps.iter().all(|s| cleared(s).is_empty()), "{steps:?}");
     assert_eq!(h.state(1), "gaveUp");
     let v = h.e.tab_view(1, h.now);
-    assert!(v.advice.as_deref().unwrap().contains("Clear cookies"), "{v:?}");
+    assert!(v.advice.contains(&Advice::ClearCookiesMayHelp()), "{v:?}");
     // A command that slipped past the popup's permission request does nothing either.
     assert!(cleared(&h.cmd(1, Command::ClearCookies { remember: false })).is_empty());
     assert_eq!(h.state(1), "gaveUp");
@@ -572,8 +573,7 @@ fn give_up_with_advice_then_watch_notifies() {
     assert_eq!(h.state(1), "gaveUp");
     assert_eq!(h.wake, None);
     let v = h.e.tab_view(1, h.now);
-    let advice = v.advice.unwrap();
-    assert!(advice.contains("502") && advice.contains("probably down"), "{advice}");
+    assert!(matches!(&v.advice[..], [Advice::ServerDown(statuses, _), Advice::WatchOffer()] if statuses == &[502]), "{:?}", v.advice);
     assert_eq!(h.e.incidents()[0].outcome, "gaveUp");
 
     let out = h.cmd(1, Command::WatchWhenBack);
@@ -587,7 +587,7 @@ fn give_up_with_advice_then_watch_notifies() {
     let out = h.wake_up();
     let id = probes(&out)[0].0;
     let out = h.answer(id, 200);
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, .. } if id == "back-1")));
+    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Back, site } if id == "back-1" && site == "shop.example")));
     assert!(reloads(&out).is_empty());
     assert_eq!(h.e.incidents().len(), 1);
 }
@@ -626,7 +626,7 @@ fn watch_ends_after_its_limit() {
         }
     }
     assert_eq!(h.state(1), "gaveUp");
-    assert!(h.e.tab_view(1, h.now).advice.unwrap().contains("Stopped watching"));
+    assert_eq!(h.e.tab_view(1, h.now).advice, [Advice::WatchEnded([600_000.0])]);
 }
 
 #[test]
@@ -644,6 +644,35 @@ fn snapshot_restore_mid_backoff_then_late_wake_up_one_probe() {
     assert_eq!(probes(&out).len(), 1, "a late wake-up catches up once");
     let out = h.send(Event::WokeUp);
     assert!(probes(&out).is_empty() && reloads(&out).is_empty(), "duplicate wake-up does nothing");
+}
+
+#[test]
+fn snapshot_with_advice_as_english_text_still_restores() {
+    // Before advice had codes, a tab that gave up stored it as one English string.
+    let mut h = H::new(Settings { max_attempts: 1, ..Settings::default() });
+    h.fail(1, URL, 502);
+    let out = h.wake_up();
+    h.answer(probes(&out)[0].0, 502);
+    assert_eq!(h.state(1), "gaveUp");
+    let mut old = serde_json::to_value(h.e.snapshot()).unwrap();
+    fn set_advice(v: &mut serde_json::Value, text: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(map) => {
+                let here = map.get_mut("advice").map(|a| *a = text.clone()).is_some() as usize;
+                here + map.values_mut().map(|v| set_advice(v, text)).sum::<usize>()
+            }
+            serde_json::Value::Array(items) => items.iter_mut().map(|v| set_advice(v, text)).sum(),
+            _ => 0,
+        }
+    }
+    let text = serde_json::json!("The server kept answering 502 for 10 seconds. The site is probably down: try again later.");
+    assert_eq!(set_advice(&mut old, &text), 1);
+    let restored = Engine::restore_json(&old.to_string()).expect("restores");
+    let v = restored.tab_view(1, h.now);
+    assert_eq!((v.state.as_str(), v.advice.len()), ("gaveUp", 0), "the old text is dropped, the tab kept");
+    assert_eq!(set_advice(&mut old, &serde_json::Value::Null), 1);
+    assert!(Engine::restore_json(&old.to_string()).is_ok());
+    assert!(set_advice(&mut old, &serde_json::json!([{"code": "noSuchAdvice", "args": []}])) == 1 && Engine::restore_json(&old.to_string()).is_err());
 }
 
 #[test]
@@ -826,4 +855,18 @@ fn tab_view_json_shape() {
     assert_eq!(v["site"], "shop.example");
     assert_eq!(v["lastStatus"], 502);
     assert_eq!(v["cookieClearing"], "ask");
+    assert_eq!(v["advice"], serde_json::json!([]));
+}
+
+#[test]
+fn advice_json_is_codes_with_argument_arrays() {
+    let advice = [Advice::ServerDown(vec![502, 504], 90_000.0), Advice::RetryAfter([600_000.0]), Advice::WatchOffer()];
+    assert_eq!(
+        serde_json::to_value(advice).unwrap(),
+        serde_json::json!([
+            {"code": "serverDown", "args": [[502, 504], 90_000.0]},
+            {"code": "retryAfter", "args": [600_000.0]},
+            {"code": "watchOffer", "args": []},
+        ])
+    );
 }

@@ -98,6 +98,9 @@ fn corrupt_settings_are_repaired_with_notices() {
     let core = Core::new(js(r#"{"baseMs":"soon","capMs":-1,"cookieClearing":"always"}"#), 1.0).expect("repaired, not refused");
     let notices = Array::from(&core.notices().expect("notices"));
     assert_eq!(notices.length(), 3, "one notice per bad field");
+    let base = notices.iter().find(|n| get(n, "field").as_string().as_deref() == Some("baseMs")).expect("a notice for baseMs");
+    assert_eq!(get(&base, "code").as_string().as_deref(), Some("reset"));
+    assert_eq!((get(&base, "was").as_string().as_deref(), get(&base, "to").as_string().as_deref()), (Some("\"soon\""), Some("10000")));
     let settings = core.settings().expect("settings");
     assert_eq!(get(&settings, "cookieClearing").as_string().as_deref(), Some("ask"));
 }
@@ -107,7 +110,10 @@ fn settings_validation_names_the_bad_field() {
     let outcome = bounceback::wasm::validate_settings(js(r#"{"baseMs":5000,"capMs":1000}"#)).expect("outcome");
     assert_eq!(get(&outcome, "ok").as_bool(), Some(false));
     let errors = Array::from(&get(&outcome, "errors"));
-    assert!(errors.iter().any(|e| get(&e, "field").as_string().as_deref() == Some("capMs")));
+    let cap = errors.iter().find(|e| get(e, "field").as_string().as_deref() == Some("capMs")).expect("an error for capMs");
+    assert_eq!(get(&cap, "code").as_string().as_deref(), Some("atLeast"));
+    assert_eq!((get(&cap, "min").as_f64(), get(&cap, "got").as_f64()), (Some(5000.0), Some(1000.0)));
+    assert!(get(&cap, "max").is_null());
     let outcome = bounceback::wasm::validate_settings(js(r#"{"baseMs":5000}"#)).expect("outcome");
     assert_eq!(get(&outcome, "ok").as_bool(), Some(true));
 }

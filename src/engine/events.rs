@@ -357,8 +357,19 @@ pub enum Action {
     SetBadge { tab_id: TabId, text: String, color: String, countdown_to_ms: Option<f64> },
     /// Remove the badge from the tab.
     ClearBadge { tab_id: TabId },
-    /// Show a system notification.
-    Notify { id: String, title: String, message: String },
+    /// Tell the user that `site` is back, in a system notification with this id
+    /// (`<kind>-<tabId>`); the shell words it.
+    Notify { id: String, kind: NotifyKind, site: String },
+}
+
+/// What a notification says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NotifyKind {
+    /// The page was reloaded and loaded.
+    Recovered,
+    /// After giving up, the watched site answers again (the tab is not reloaded).
+    Back,
 }
 
 /// How a probe asks.

@@ -22,7 +22,8 @@ pub struct Incident {
     /// `"recovered"` or `"gaveUp"`.
     pub outcome: String,
     /// What brought the page back: "reload", "hard reload", "cookies cleared",
-    /// "retry-after wait", "resubmit", "page loaded" (the user or the site did it).
+    /// "retry-after wait", "resubmit", "page loaded" (the user or the site did it). Stable
+    /// names (stored histories hold them); the UI words them.
     pub fixed_by: Option<String>,
     pub cookies_cleared: bool,
     pub tried: Vec<String>,

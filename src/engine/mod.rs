@@ -27,8 +27,9 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-pub use events::{Action, Command, Event, ProbeMethod, TabId};
+pub use events::{Action, Command, Event, NotifyKind, ProbeMethod, TabId};
 pub use incident::Incident;
+pub use recovery::Advice;
 pub use view::TabView;
 
 use crate::detect::{self, Class, PageInput, Verdict};
@@ -306,7 +307,7 @@ impl Engine {
                 next_attempt_at_ms: None,
                 next_step: None,
                 cookies_suspected: false,
-                advice: None,
+                advice: Vec::new(),
                 tried: vec![],
                 watch_until_ms: None,
             };
@@ -493,7 +494,7 @@ impl Engine {
             pending_fix: None,
             retry_after_waited: false,
             longest_retry_after_s: None,
-            advice: None,
+            advice: Vec::new(),
             incident_recorded: false,
             badge: None,
         };
@@ -558,11 +559,7 @@ impl Engine {
             };
             self.incidents.record(t.incident("recovered", Some(fixed_by), now));
             if self.settings.notifications {
-                out.push(Action::Notify {
-                    id: format!("recovered-{tab_id}"),
-                    title: "Page is back".into(),
-                    message: format!("{} is answering again; the page has been reloaded.", t.host),
-                });
+                out.push(Action::Notify { id: format!("recovered-{tab_id}"), kind: NotifyKind::Recovered, site: t.host });
             }
         }
         out.push(Action::ClearBadge { tab_id });
@@ -644,7 +641,7 @@ impl Engine {
         let policy = self.cookie_policy(&host);
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
         t.phase = Phase::GaveUp;
-        t.advice = Some(t.advice(now, policy));
+        t.advice = t.advice(now, policy);
         t.pending_fix = None;
         if !t.incident_recorded {
             t.incident_recorded = true;
@@ -688,8 +685,7 @@ impl Engine {
                 Phase::Watching { until_ms } if until_ms <= now => {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.phase = Phase::GaveUp;
-                        let hours = recovery::duration(self.settings.watch_max_ms);
-                        t.advice = Some(format!("Stopped watching after {hours}: the site did not come back. Try again later."));
+                        t.advice = vec![Advice::WatchEnded([self.settings.watch_max_ms])];
                     }
                 }
                 _ => {}
@@ -768,11 +764,7 @@ impl Engine {
             let watchers: Vec<TabId> = self.tabs.values().filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Watching { .. })).map(|t| t.tab_id).collect();
             for tab_id in watchers {
                 if let Some(t) = self.tabs.remove(&tab_id) {
-                    out.push(Action::Notify {
-                        id: format!("back-{tab_id}"),
-                        title: "Site is back".into(),
-                        message: format!("{} is answering again: reload the tab to see the page.", t.host),
-                    });
+                    out.push(Action::Notify { id: format!("back-{tab_id}"), kind: NotifyKind::Back, site: t.host });
                     out.push(Action::ClearBadge { tab_id });
                 }
             }
@@ -951,7 +943,7 @@ impl Engine {
                     Phase::GaveUp | Phase::Watching { .. } => {
                         if let Some(t) = self.tabs.get_mut(&tab_id) {
                             t.step = Step::Reload;
-                            t.advice = None;
+                            t.advice.clear();
                         }
                         self.reload(tab_id, false, "reload", now, out);
                     }
@@ -962,7 +954,7 @@ impl Engine {
                 if self.tabs.get(&tab_id).is_some_and(|t| t.phase != Phase::FailedPost) {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.step = t.step.max(Step::HardReload);
-                        t.advice = None;
+                        t.advice.clear();
                     }
                     self.reload(tab_id, true, "hard reload", now, out);
                 }
@@ -979,7 +971,7 @@ impl Engine {
                     }
                 }
                 if let Some(t) = self.tabs.get_mut(&tab_id) {
-                    t.advice = None;
+                    t.advice.clear();
                     if matches!(t.phase, Phase::GaveUp | Phase::Watching { .. }) {
                         t.phase = Phase::Waiting;
                     }

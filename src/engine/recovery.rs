@@ -9,7 +9,11 @@
 //! the user: it parks in [`Phase::FailedPost`]. This module holds the data and the pure
 //! decisions about one tab; the engine drives the transitions.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::value::SeqAccessDeserializer;
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::events::TabId;
 use super::incident::Incident;
@@ -129,7 +133,8 @@ pub struct TabRecovery {
     pub reasons: Vec<String>,
     /// Distinct statuses seen, in order (bounded).
     pub statuses: Vec<u16>,
-    /// Things tried, in order, without repeats ("reload", "hard reload", ...).
+    /// Things tried, in order, without repeats: "reload", "hard reload", "cookies cleared",
+    /// "resubmit". Stable names, kept in the history; the UI words them.
     pub tried: Vec<String>,
     pub cookies_suspected: bool,
     pub cookies_cleared: bool,
@@ -139,7 +144,9 @@ pub struct TabRecovery {
     pub retry_after_waited: bool,
     /// Longest `Retry-After` the server asked for, seconds.
     pub longest_retry_after_s: Option<f64>,
-    pub advice: Option<String>,
+    /// After giving up: what happened and what the user can do (empty otherwise).
+    #[serde(default, deserialize_with = "advice_or_legacy_text")]
+    pub advice: Vec<Advice>,
     /// An incident was already recorded for this recovery (at give-up).
     pub incident_recorded: bool,
     /// The badge last shown, so that only changes are sent.
@@ -192,68 +199,152 @@ impl TabRecovery {
     }
 
     /// The advice shown after giving up, from what was observed.
-    pub fn advice(&self, now_ms: f64, policy: CookieClearing) -> String {
-        let mut parts = Vec::new();
-        let took = duration((now_ms - self.started_ms).max(0.0));
-        if self.step > Step::Reload {
-            parts.push(format!(
-                "The site answers again, but this page kept failing after {} over {took}.",
-                join_tried(&self.tried)
-            ));
+    pub fn advice(&self, now_ms: f64, policy: CookieClearing) -> Vec<Advice> {
+        let took_ms = (now_ms - self.started_ms).max(0.0);
+        let mut advice = vec![if self.step > Step::Reload {
+            Advice::PageKeptFailing(self.tried.clone(), took_ms)
         } else if !self.statuses.is_empty() {
-            let list: Vec<String> = self.statuses.iter().map(u16::to_string).collect();
-            parts.push(format!(
-                "The server kept answering {} for {took}. The site is probably down: try again later or check its status page.",
-                list.join("/")
-            ));
+            Advice::ServerDown(self.statuses.clone(), took_ms)
         } else {
-            let err = self.last_error.as_deref().unwrap_or("no answer");
-            parts.push(format!(
-                "The server could not be reached ({err}) for {took}. The site is probably down, or something between you and it is: try again later."
-            ));
-        }
+            Advice::Unreachable(self.last_error.clone(), took_ms)
+        }];
         if let Some(s) = self.longest_retry_after_s.filter(|s| *s >= 300.0) {
-            parts.push(format!("The server asked to wait {} before retrying: try again after that.", duration(s * 1000.0)));
+            advice.push(Advice::RetryAfter([s * 1000.0]));
         }
         if self.cookies_suspected && !self.cookies_cleared {
-            match policy {
-                CookieClearing::Never => parts.push(
-                    "The site answers when asked without cookies, so its cookies are probably the cause: clearing this site's cookies should help (cookie clearing is turned off in settings).".into(),
-                ),
-                _ => parts.push(
-                    "The site answers when asked without cookies, so its cookies are probably the cause: use \"Clear cookies\" for this site.".into(),
-                ),
-            }
+            advice.push(match policy {
+                CookieClearing::Never => Advice::CookiesSuspectedClearingOff(),
+                _ => Advice::CookiesSuspected(),
+            });
         } else if self.step >= Step::ClearCookies && !self.cookies_cleared && policy != CookieClearing::Never {
-            parts.push("Clearing this site's cookies may help: use \"Clear cookies\".".into());
+            advice.push(Advice::ClearCookiesMayHelp());
         }
-        parts.push("\"Tell me when it's back\" keeps checking and notifies you.".into());
-        parts.join(" ")
+        advice.push(Advice::WatchOffer());
+        advice
     }
 }
 
-fn join_tried(tried: &[String]) -> String {
-    match tried {
-        [] => "reloading".into(),
-        [one] => format!("a {one}"),
-        _ => {
-            let (last, rest) = tried.split_last().unwrap_or((&tried[0], &[]));
-            format!("{} and {last}", rest.join(", "))
+/// One sentence of advice after giving up, as a code and its arguments for the UI to word:
+/// `{"code": "serverDown", "args": [[502, 504], 90000]}` (camelCase JSON, `args` always an
+/// array; durations in ms). The variants' docs give the arguments in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "code", content = "args", rename_all = "camelCase")]
+pub enum Advice {
+    /// The site answers again, but this page kept failing: `[tried, tookMs]`, `tried` as in
+    /// [`TabRecovery::tried`] ("reload", "hard reload", ...).
+    PageKeptFailing(Vec<String>, f64),
+    /// The server kept answering these statuses; it is probably down: `[statuses, tookMs]`.
+    ServerDown(Vec<u16>, f64),
+    /// The server could not be reached: `[error, tookMs]`, `error` the browser's or the
+    /// probe's error name, or null.
+    Unreachable(Option<String>, f64),
+    /// The server asked to wait this long before retrying: `[waitMs]`.
+    RetryAfter([f64; 1]),
+    /// The site answers without cookies: clearing this site's cookies should help: `[]`.
+    CookiesSuspected(),
+    /// The same, but cookie clearing is turned off in the settings: `[]`.
+    CookiesSuspectedClearingOff(),
+    /// Clearing this site's cookies, not tried yet, may help: `[]`.
+    ClearCookiesMayHelp(),
+    /// "Tell me when it's back" keeps checking and notifies: `[]`.
+    WatchOffer(),
+    /// Watching ended after this long without the site coming back: `[watchedMs]`.
+    WatchEnded([f64; 1]),
+}
+
+/// The [`Advice`] codes, to read `args` straight into the variant's types.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum AdviceCode {
+    PageKeptFailing,
+    ServerDown,
+    Unreachable,
+    RetryAfter,
+    CookiesSuspected,
+    CookiesSuspectedClearingOff,
+    ClearCookiesMayHelp,
+    WatchOffer,
+    WatchEnded,
+}
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+enum AdviceField {
+    Code,
+    Args,
+}
+
+impl<'de> Deserialize<'de> for Advice {
+    /// Reads `{code, args}` with `code` first, as written. serde's derive would also accept
+    /// `args` first by buffering it, which costs about 20 KB of wasm.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Advice, D::Error> {
+        struct AdviceVisitor;
+        impl<'de> Visitor<'de> for AdviceVisitor {
+            type Value = Advice;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("advice: {code, args}")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Advice, A::Error> {
+                if map.next_key()? != Some(AdviceField::Code) {
+                    return Err(de::Error::missing_field("code"));
+                }
+                let code: AdviceCode = map.next_value()?;
+                if map.next_key()? != Some(AdviceField::Args) {
+                    return Err(de::Error::missing_field("args"));
+                }
+                let none = |map: &mut A| map.next_value::<[(); 0]>().map(|_| ());
+                let advice = match code {
+                    AdviceCode::PageKeptFailing => map.next_value().map(|(tried, ms)| Advice::PageKeptFailing(tried, ms))?,
+                    AdviceCode::ServerDown => map.next_value().map(|(statuses, ms)| Advice::ServerDown(statuses, ms))?,
+                    AdviceCode::Unreachable => map.next_value().map(|(error, ms)| Advice::Unreachable(error, ms))?,
+                    AdviceCode::RetryAfter => Advice::RetryAfter(map.next_value()?),
+                    AdviceCode::WatchEnded => Advice::WatchEnded(map.next_value()?),
+                    AdviceCode::CookiesSuspected => none(&mut map).map(|()| Advice::CookiesSuspected())?,
+                    AdviceCode::CookiesSuspectedClearingOff => none(&mut map).map(|()| Advice::CookiesSuspectedClearingOff())?,
+                    AdviceCode::ClearCookiesMayHelp => none(&mut map).map(|()| Advice::ClearCookiesMayHelp())?,
+                    AdviceCode::WatchOffer => none(&mut map).map(|()| Advice::WatchOffer())?,
+                };
+                match map.next_key::<AdviceField>()? {
+                    Some(_) => Err(de::Error::custom("advice: more than {code, args}")),
+                    None => Ok(advice),
+                }
+            }
         }
+        deserializer.deserialize_struct("Advice", &["code", "args"], AdviceVisitor)
     }
 }
 
-/// "45 seconds", "3 minutes", "2 hours".
-pub fn duration(ms: f64) -> String {
-    let s = (ms / 1000.0).round().max(0.0);
-    if s < 90.0 {
-        format!("{s} seconds")
-    } else if s < 90.0 * 60.0 {
-        format!("{} minutes", (s / 60.0).round())
-    } else {
-        let h = (s / 360.0).round() / 10.0;
-        format!("{h} hours")
+/// Reads a tab's advice: a list of [`Advice`], or (snapshots from before advice had codes)
+/// one English string or null, both read as no advice. Only tabs that gave up carry
+/// advice, and those are forgotten on a browser restart anyway.
+fn advice_or_legacy_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Advice>, D::Error> {
+    struct Legacy;
+    impl<'de> Visitor<'de> for Legacy {
+        type Value = Vec<Advice>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of advice")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Advice>, A::Error> {
+            Vec::deserialize(SeqAccessDeserializer::new(seq))
+        }
+
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Advice>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Vec<Advice>, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Vec<Advice>, E> {
+            Ok(Vec::new())
+        }
     }
+    deserializer.deserialize_any(Legacy)
 }
 
 /// Whether a request method may be resent without asking (RFC 9110 §9.2.2, the safe subset
@@ -281,9 +372,67 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(duration(5_000.0), "5 seconds");
-        assert_eq!(duration(600_000.0), "10 minutes");
-        assert_eq!(duration(2.0 * 3_600_000.0), "2 hours");
+    fn advice_reads_back_what_it_writes() {
+        let all = [
+            Advice::PageKeptFailing(vec!["reload".into()], 1.0),
+            Advice::ServerDown(vec![502], 2.0),
+            Advice::Unreachable(None, 3.0),
+            Advice::Unreachable(Some("net::ERR_TIMED_OUT".into()), 3.0),
+            Advice::RetryAfter([4.0]),
+            Advice::CookiesSuspected(),
+            Advice::CookiesSuspectedClearingOff(),
+            Advice::ClearCookiesMayHelp(),
+            Advice::WatchOffer(),
+            Advice::WatchEnded([5.0]),
+        ];
+        let json = serde_json::to_string(&all).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Advice>>(&json).unwrap(), all, "{json}");
+        for bad in [r#"{"args":[],"code":"watchOffer"}"#, r#"{"code":"watchOffer","args":[1]}"#, r#"{"code":"retryAfter","args":[]}"#,
+            r#"{"code":"watchOffer","args":[],"x":1}"#, r#"{"code":"noSuch","args":[]}"#]
+        {
+            assert!(serde_json::from_str::<Advice>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn advice_is_one_code_per_observation() {
+        let mut t = TabRecovery {
+            tab_id: 1,
+            url: "https://a.example/".into(),
+            host: "a.example".into(),
+            origin: "https://a.example".into(),
+            method: "GET".into(),
+            phase: Phase::GaveUp,
+            step: Step::Reload,
+            started_ms: 1_000.0,
+            attempts: 3,
+            last_status: None,
+            last_error: Some("net::ERR_CONNECTION_REFUSED".into()),
+            vendor: None,
+            summary: String::new(),
+            reasons: vec![],
+            statuses: vec![],
+            tried: vec![],
+            cookies_suspected: true,
+            cookies_cleared: false,
+            pending_fix: None,
+            retry_after_waited: false,
+            longest_retry_after_s: Some(600.0),
+            advice: vec![],
+            incident_recorded: false,
+            badge: None,
+        };
+        assert_eq!(
+            t.advice(61_000.0, CookieClearing::Never),
+            [
+                Advice::Unreachable(Some("net::ERR_CONNECTION_REFUSED".into()), 60_000.0),
+                Advice::RetryAfter([600_000.0]),
+                Advice::CookiesSuspectedClearingOff(),
+                Advice::WatchOffer(),
+            ]
+        );
+        t.last_error = None;
+        assert_eq!(t.advice(1_000.0, CookieClearing::Ask)[0], Advice::Unreachable(None, 0.0));
+        assert_eq!(t.advice(1_000.0, CookieClearing::Ask)[2], Advice::CookiesSuspected());
     }
 }

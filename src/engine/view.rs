@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::events::TabId;
+use super::recovery::Advice;
 use crate::settings::CookieClearing;
 
 /// The popup's model of one tab (camelCase JSON).
@@ -34,8 +35,9 @@ pub struct TabView {
     /// The cookie policy that applies to this site.
     pub cookie_clearing: CookieClearing,
     pub site_enabled: bool,
-    /// After giving up: what happened and what the user can do.
-    pub advice: Option<String>,
+    /// After giving up: what happened and what the user can do, one code per sentence
+    /// (empty otherwise).
+    pub advice: Vec<Advice>,
     /// What was tried, in order.
     pub tried: Vec<String>,
     /// While watching: when the watch ends.

@@ -165,7 +165,12 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
       const v = await tab.waitFor(async () => { const v = await view(tabId); return v.state === 'gaveUp' && v; },
         { timeout: 60_000, message: 'giving up' });
-      assert.match(v.advice, /Clear cookies/);
+      const codes = v.advice.map((a) => a.code);
+      assert.ok(codes.includes('cookiesSuspected') && codes.at(-1) === 'watchOffer', `advice: ${JSON.stringify(v.advice)}`);
+      // The popup words it (in English here).
+      const popup = await open(`${browser.extensionOrigin}/popup.html?tab=${tabId}`);
+      const advice = await popup.waitFor(() => popup.evaluate(`() => document.getElementById('advice').textContent`), { message: 'the advice' });
+      assert.match(advice, /its cookies are probably the cause: use "Clear cookies" for this site\. "Tell me when it's back" keeps checking/, advice);
       const names = await cookieNames(server.url('/'));
       assert.ok(names.includes('big3') && names.includes('small'), `nothing cleared: ${names}`);
       assert.notEqual(await tab.title(), 'Recovered', 'the page was left as it was');

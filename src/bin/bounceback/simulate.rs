@@ -57,7 +57,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 let json = value()?;
                 let (parsed, notices) = Settings::parse(json);
                 if let Some(n) = notices.first() {
-                    return Err(format!("--settings: {n}"));
+                    return Err(format!("--settings: {}", n.message));
                 }
                 settings = parsed;
             }
