@@ -350,7 +350,7 @@ impl Engine {
             cookies_suspected: t.cookies_suspected,
             cookie_clearing: self.cookie_policy(&t.host),
             site_enabled: self.site_enabled(&t.host),
-            advice: t.advice.clone(),
+            advice: t.advice(self.cookie_policy(&t.host)),
             tried: t.tried.clone(),
             watch_until_ms: match t.phase {
                 Phase::Watching { until_ms } => Some(until_ms),
@@ -494,7 +494,8 @@ impl Engine {
             pending_fix: None,
             retry_after_waited: false,
             longest_retry_after_s: None,
-            advice: Vec::new(),
+            gave_up_ms: None,
+            watch_ended_after_ms: None,
             incident_recorded: false,
             badge: None,
         };
@@ -637,11 +638,9 @@ impl Engine {
     }
 
     fn give_up(&mut self, tab_id: TabId, now: f64) {
-        let Some(host) = self.tabs.get(&tab_id).map(|t| t.host.clone()) else { return };
-        let policy = self.cookie_policy(&host);
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
         t.phase = Phase::GaveUp;
-        t.advice = t.advice(now, policy);
+        t.gave_up(now);
         t.pending_fix = None;
         if !t.incident_recorded {
             t.incident_recorded = true;
@@ -685,7 +684,7 @@ impl Engine {
                 Phase::Watching { until_ms } if until_ms <= now => {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.phase = Phase::GaveUp;
-                        t.advice = vec![Advice::WatchEnded([self.settings.watch_max_ms])];
+                        t.watch_ended_after_ms = Some(self.settings.watch_max_ms);
                     }
                 }
                 _ => {}
@@ -943,7 +942,7 @@ impl Engine {
                     Phase::GaveUp | Phase::Watching { .. } => {
                         if let Some(t) = self.tabs.get_mut(&tab_id) {
                             t.step = Step::Reload;
-                            t.advice.clear();
+                            t.forget_advice();
                         }
                         self.reload(tab_id, false, "reload", now, out);
                     }
@@ -954,7 +953,7 @@ impl Engine {
                 if self.tabs.get(&tab_id).is_some_and(|t| t.phase != Phase::FailedPost) {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.step = t.step.max(Step::HardReload);
-                        t.advice.clear();
+                        t.forget_advice();
                     }
                     self.reload(tab_id, true, "hard reload", now, out);
                 }
@@ -971,7 +970,7 @@ impl Engine {
                     }
                 }
                 if let Some(t) = self.tabs.get_mut(&tab_id) {
-                    t.advice.clear();
+                    t.forget_advice();
                     if matches!(t.phase, Phase::GaveUp | Phase::Watching { .. }) {
                         t.phase = Phase::Waiting;
                     }

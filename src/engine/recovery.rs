@@ -9,11 +9,7 @@
 //! the user: it parks in [`Phase::FailedPost`]. This module holds the data and the pure
 //! decisions about one tab; the engine drives the transitions.
 
-use std::fmt;
-
-use serde::de::value::SeqAccessDeserializer;
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::events::TabId;
 use super::incident::Incident;
@@ -144,9 +140,13 @@ pub struct TabRecovery {
     pub retry_after_waited: bool,
     /// Longest `Retry-After` the server asked for, seconds.
     pub longest_retry_after_s: Option<f64>,
-    /// After giving up: what happened and what the user can do (empty otherwise).
-    #[serde(default, deserialize_with = "advice_or_legacy_text")]
-    pub advice: Vec<Advice>,
+    /// When this recovery gave up; the advice is worked out from it and what was observed,
+    /// when asked (so the core only ever writes advice, never reads it back).
+    #[serde(default)]
+    pub gave_up_ms: Option<f64>,
+    /// Watching after giving up ended after this long without the site coming back.
+    #[serde(default)]
+    pub watch_ended_after_ms: Option<f64>,
     /// An incident was already recorded for this recovery (at give-up).
     pub incident_recorded: bool,
     /// The badge last shown, so that only changes are sent.
@@ -198,9 +198,29 @@ impl TabRecovery {
         matches!(self.phase, Phase::Waiting | Phase::Reloading { .. } | Phase::ClearingCookies { .. } | Phase::Watching { .. })
     }
 
-    /// The advice shown after giving up, from what was observed.
-    pub fn advice(&self, now_ms: f64, policy: CookieClearing) -> Vec<Advice> {
-        let took_ms = (now_ms - self.started_ms).max(0.0);
+    /// Gave up (again) now: the advice speaks of this moment.
+    pub fn gave_up(&mut self, now_ms: f64) {
+        self.gave_up_ms = Some(now_ms);
+        self.watch_ended_after_ms = None;
+    }
+
+    /// Trying again: no advice until the next give-up.
+    pub fn forget_advice(&mut self) {
+        self.gave_up_ms = None;
+        self.watch_ended_after_ms = None;
+    }
+
+    /// The advice shown after giving up (or after watching ended), from what was observed;
+    /// empty at any other time.
+    pub fn advice(&self, policy: CookieClearing) -> Vec<Advice> {
+        if !matches!(self.phase, Phase::GaveUp | Phase::Watching { .. }) {
+            return Vec::new();
+        }
+        if let Some(watched_ms) = self.watch_ended_after_ms {
+            return vec![Advice::WatchEnded([watched_ms])];
+        }
+        let Some(gave_up_ms) = self.gave_up_ms else { return Vec::new() };
+        let took_ms = (gave_up_ms - self.started_ms).max(0.0);
         let mut advice = vec![if self.step > Step::Reload {
             Advice::PageKeptFailing(self.tried.clone(), took_ms)
         } else if !self.statuses.is_empty() {
@@ -252,101 +272,6 @@ pub enum Advice {
     WatchEnded([f64; 1]),
 }
 
-/// The [`Advice`] codes, to read `args` straight into the variant's types.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-enum AdviceCode {
-    PageKeptFailing,
-    ServerDown,
-    Unreachable,
-    RetryAfter,
-    CookiesSuspected,
-    CookiesSuspectedClearingOff,
-    ClearCookiesMayHelp,
-    WatchOffer,
-    WatchEnded,
-}
-
-#[derive(Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-enum AdviceField {
-    Code,
-    Args,
-}
-
-impl<'de> Deserialize<'de> for Advice {
-    /// Reads `{code, args}` with `code` first, as written. serde's derive would also accept
-    /// `args` first by buffering it, which costs about 20 KB of wasm.
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Advice, D::Error> {
-        struct AdviceVisitor;
-        impl<'de> Visitor<'de> for AdviceVisitor {
-            type Value = Advice;
-
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("advice: {code, args}")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Advice, A::Error> {
-                if map.next_key()? != Some(AdviceField::Code) {
-                    return Err(de::Error::missing_field("code"));
-                }
-                let code: AdviceCode = map.next_value()?;
-                if map.next_key()? != Some(AdviceField::Args) {
-                    return Err(de::Error::missing_field("args"));
-                }
-                let none = |map: &mut A| map.next_value::<[(); 0]>().map(|_| ());
-                let advice = match code {
-                    AdviceCode::PageKeptFailing => map.next_value().map(|(tried, ms)| Advice::PageKeptFailing(tried, ms))?,
-                    AdviceCode::ServerDown => map.next_value().map(|(statuses, ms)| Advice::ServerDown(statuses, ms))?,
-                    AdviceCode::Unreachable => map.next_value().map(|(error, ms)| Advice::Unreachable(error, ms))?,
-                    AdviceCode::RetryAfter => Advice::RetryAfter(map.next_value()?),
-                    AdviceCode::WatchEnded => Advice::WatchEnded(map.next_value()?),
-                    AdviceCode::CookiesSuspected => none(&mut map).map(|()| Advice::CookiesSuspected())?,
-                    AdviceCode::CookiesSuspectedClearingOff => none(&mut map).map(|()| Advice::CookiesSuspectedClearingOff())?,
-                    AdviceCode::ClearCookiesMayHelp => none(&mut map).map(|()| Advice::ClearCookiesMayHelp())?,
-                    AdviceCode::WatchOffer => none(&mut map).map(|()| Advice::WatchOffer())?,
-                };
-                match map.next_key::<AdviceField>()? {
-                    Some(_) => Err(de::Error::custom("advice: more than {code, args}")),
-                    None => Ok(advice),
-                }
-            }
-        }
-        deserializer.deserialize_struct("Advice", &["code", "args"], AdviceVisitor)
-    }
-}
-
-/// Reads a tab's advice: a list of [`Advice`], or (snapshots from before advice had codes)
-/// one English string or null, both read as no advice. Only tabs that gave up carry
-/// advice, and those are forgotten on a browser restart anyway.
-fn advice_or_legacy_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Advice>, D::Error> {
-    struct Legacy;
-    impl<'de> Visitor<'de> for Legacy {
-        type Value = Vec<Advice>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a list of advice")
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Advice>, A::Error> {
-            Vec::deserialize(SeqAccessDeserializer::new(seq))
-        }
-
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<Advice>, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Vec<Advice>, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Vec<Advice>, E> {
-            Ok(Vec::new())
-        }
-    }
-    deserializer.deserialize_any(Legacy)
-}
-
 /// Whether a request method may be resent without asking (RFC 9110 §9.2.2, the safe subset
 /// a browser reload would repeat: GET, HEAD, OPTIONS).
 pub fn is_resendable(method: &str) -> bool {
@@ -369,29 +294,6 @@ mod tests {
     fn methods() {
         assert!(is_resendable("GET") && is_resendable("get") && is_resendable("HEAD"));
         assert!(!is_resendable("POST") && !is_resendable("PUT") && !is_resendable("DELETE") && !is_resendable(""));
-    }
-
-    #[test]
-    fn advice_reads_back_what_it_writes() {
-        let all = [
-            Advice::PageKeptFailing(vec!["reload".into()], 1.0),
-            Advice::ServerDown(vec![502], 2.0),
-            Advice::Unreachable(None, 3.0),
-            Advice::Unreachable(Some("net::ERR_TIMED_OUT".into()), 3.0),
-            Advice::RetryAfter([4.0]),
-            Advice::CookiesSuspected(),
-            Advice::CookiesSuspectedClearingOff(),
-            Advice::ClearCookiesMayHelp(),
-            Advice::WatchOffer(),
-            Advice::WatchEnded([5.0]),
-        ];
-        let json = serde_json::to_string(&all).unwrap();
-        assert_eq!(serde_json::from_str::<Vec<Advice>>(&json).unwrap(), all, "{json}");
-        for bad in [r#"{"args":[],"code":"watchOffer"}"#, r#"{"code":"watchOffer","args":[1]}"#, r#"{"code":"retryAfter","args":[]}"#,
-            r#"{"code":"watchOffer","args":[],"x":1}"#, r#"{"code":"noSuch","args":[]}"#]
-        {
-            assert!(serde_json::from_str::<Advice>(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]
@@ -418,12 +320,13 @@ mod tests {
             pending_fix: None,
             retry_after_waited: false,
             longest_retry_after_s: Some(600.0),
-            advice: vec![],
+            gave_up_ms: Some(61_000.0),
+            watch_ended_after_ms: None,
             incident_recorded: false,
             badge: None,
         };
         assert_eq!(
-            t.advice(61_000.0, CookieClearing::Never),
+            t.advice(CookieClearing::Never),
             [
                 Advice::Unreachable(Some("net::ERR_CONNECTION_REFUSED".into()), 60_000.0),
                 Advice::RetryAfter([600_000.0]),
@@ -432,7 +335,12 @@ mod tests {
             ]
         );
         t.last_error = None;
-        assert_eq!(t.advice(1_000.0, CookieClearing::Ask)[0], Advice::Unreachable(None, 0.0));
-        assert_eq!(t.advice(1_000.0, CookieClearing::Ask)[2], Advice::CookiesSuspected());
+        t.gave_up_ms = Some(1_000.0);
+        assert_eq!(t.advice(CookieClearing::Ask)[0], Advice::Unreachable(None, 0.0));
+        assert_eq!(t.advice(CookieClearing::Ask)[2], Advice::CookiesSuspected());
+        t.watch_ended_after_ms = Some(5.0);
+        assert_eq!(t.advice(CookieClearing::Ask), [Advice::WatchEnded([5.0])]);
+        t.phase = Phase::Waiting;
+        assert!(t.advice(CookieClearing::Ask).is_empty(), "no advice while trying again");
     }
 }

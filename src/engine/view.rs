@@ -9,8 +9,8 @@ use super::events::TabId;
 use super::recovery::Advice;
 use crate::settings::CookieClearing;
 
-/// The popup's model of one tab (camelCase JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The popup's model of one tab (camelCase JSON; written only, never read back).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TabView {
     pub tab_id: TabId,
