@@ -53,59 +53,29 @@ describe('the background stopped mid-recovery', { skip: !built && 'run ./build.s
 
   const gets = (path) => server.requests(path).filter((r) => r.method === 'GET').length;
 
-  it('while waiting for the first check: the check comes, and the page reloads once', async () => {
-    const b = browserKilling(({ path }) => (path === 'alarms.create' ? 'killAfter' : undefined));
-    try {
-      server.route('/k-wait', { failFirst: 1 });
-      const tab = await b.openTab(server.url('/k-wait'));
-      await recoveredAfterAKill(b, tab, '/k-wait');
-      assert.equal(b.reloads.length, 1);
-      assert.equal(gets('/k-wait'), 2, 'the failed load and one reload');
-    } finally {
-      await b.close();
-    }
-  });
-
-  it('during the check: the unanswered check counts as failed, the next one brings the page back', async () => {
+  // Where the background is stopped: [test name, path, the call, stopped before or after it is answered].
+  const STOPS = [
+    ['while waiting for the first check: the check comes, and the page reloads once', '/k-wait', 'alarms.create', 'killAfter'],
     // A credentialed check asks the browser for the site's cookies as it starts.
-    const b = browserKilling(({ path }) => (path === 'test.cookieHeader' ? 'kill' : undefined));
-    try {
-      server.route('/k-probe', { failFirst: 1 });
-      const tab = await b.openTab(server.url('/k-probe'));
-      await recoveredAfterAKill(b, tab, '/k-probe');
-      assert.equal(b.reloads.length, 1);
-      assert.equal(gets('/k-probe'), 2);
-    } finally {
-      await b.close();
-    }
-  });
-
-  it('between the check and the reload: the reload happens exactly once', async () => {
+    ['during the check: the unanswered check counts as failed, the next one brings the page back', '/k-probe', 'test.cookieHeader', 'kill'],
     // reloadTab() first looks the tab up: stopped there, the reload never reached the browser.
-    const b = browserKilling(({ path }) => (path === 'tabs.get' ? 'kill' : undefined));
-    try {
-      server.route('/k-between', { failFirst: 1 });
-      const tab = await b.openTab(server.url('/k-between'));
-      await recoveredAfterAKill(b, tab, '/k-between');
-      assert.equal(b.reloads.length, 1);
-      assert.equal(gets('/k-between'), 2);
-    } finally {
-      await b.close();
-    }
-  });
-
-  it('right after the reload: it is not repeated', async () => {
-    const b = browserKilling(({ path }) => (path === 'tabs.reload' ? 'killAfter' : undefined));
-    try {
-      server.route('/k-reloaded', { failFirst: 1 });
-      const tab = await b.openTab(server.url('/k-reloaded'));
-      await recoveredAfterAKill(b, tab, '/k-reloaded');
-      assert.equal(b.reloads.length, 1);
-      assert.equal(gets('/k-reloaded'), 2);
-    } finally {
-      await b.close();
-    }
-  });
+    ['between the check and the reload: the reload happens exactly once', '/k-between', 'tabs.get', 'kill'],
+    ['right after the reload: it is not repeated', '/k-reloaded', 'tabs.reload', 'killAfter'],
+  ];
+  for (const [name, path, stopAt, verdict] of STOPS) {
+    it(name, async () => {
+      const b = browserKilling((call) => (call.path === stopAt ? verdict : undefined));
+      try {
+        server.route(path, { failFirst: 1 });
+        const tab = await b.openTab(server.url(path));
+        await recoveredAfterAKill(b, tab, path);
+        assert.equal(b.reloads.length, 1);
+        assert.equal(gets(path), 2, 'the failed load and one reload');
+      } finally {
+        await b.close();
+      }
+    });
+  }
 
   for (const [when, verdict] of [['before the first cookie is removed', 'kill'], ['after the first cookie is removed', 'killAfter']]) {
     it(`half-way through clearing cookies (${when}): each is removed once, another site's stay, one reload`, async () => {
