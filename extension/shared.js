@@ -120,7 +120,8 @@ export function localize(root = document) {
     }
   }
   if (root === document) {
-    document.documentElement.lang = api.i18n.getUILanguage();
+    // The language of the messages shown (the browser may fall back to English), not the browser's.
+    document.documentElement.lang = t('htmlLang');
     document.documentElement.dir = api.i18n.getMessage('@@bidi_dir') || 'ltr';
   }
 }
