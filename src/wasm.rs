@@ -19,7 +19,17 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 
 fn from_js<T: serde::de::DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(value)
-        .map_err(|e| js_sys::Error::new(&format!("bounceback: invalid {what}: {e}")).into())
+        .map_err(|e| js_sys::Error::new(&brief(&format!("bounceback: invalid {what}: {e}"))).into())
+}
+
+/// An error message cut to a readable length: serde's messages quote the offending value,
+/// which may be megabytes that the caller already has.
+fn brief(message: &str) -> String {
+    const MAX: usize = 300;
+    match message.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &message[..cut]),
+        None => message.to_string(),
+    }
 }
 
 #[wasm_bindgen(start)]
@@ -54,7 +64,7 @@ pub fn validate_settings(candidate: JsValue) -> Result<JsValue, JsValue> {
     let settings = match parsed {
         Ok(s) => s,
         Err(e) => {
-            let errors = vec![FieldError::new("", FieldErrorCode::Unreadable, format!("{e}"))];
+            let errors = vec![FieldError::new("", FieldErrorCode::Unreadable, brief(&e.to_string()))];
             return to_js(&Outcome { ok: false, settings: None, errors });
         }
     };

@@ -52,6 +52,11 @@ fn malformed_events_are_refused_with_an_error() {
         let message = get(&err, "message").as_string().unwrap_or_default();
         assert!(message.contains("invalid event"), "clear message: {message}");
     }
+    // An oversized bad value is not quoted back whole.
+    let huge = format!(r#"{{"type":"tabClosed","tabId":"{}"}}"#, "7".repeat(1_000_000));
+    let err = core.handle(js(&huge), 0.0).expect_err("a string tab id is refused");
+    let message = get(&err, "message").as_string().unwrap_or_default();
+    assert!(message.contains("invalid event") && message.chars().count() <= 301, "{} chars", message.len());
     // The core still works afterwards.
     core.handle(failing_navigation(), 0.0).expect("valid event after garbage");
 }

@@ -79,6 +79,43 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       }
     });
 
+    it('garbage and oversized messages get an error back, and the background goes on recovering pages', async () => {
+      await settings({});
+      const huge = 'x'.repeat(2_000_000);
+      const garbage = [
+        null, 'getView', 42, [1, 2], {}, { type: 'noSuchType' }, { type: 'getView' }, { type: 'getView', tabId: -1 },
+        { type: 'getView', tabId: 1, extra: true }, { type: 'command', tabId: 1, command: { type: 'hardReload', bypass: 1 } },
+        { type: 'command', tabId: 1, command: 'stop' }, { type: 'saveSettings', settings: [] },
+        { type: 'bannerCommand', command: { type: 'retryNow' } }, // only a web page's own banner may
+        { type: 'pageTextSeen', title: '502 Bad Gateway', text: huge }, // only a web page may
+        { type: huge },
+      ];
+      const answers = await browser.extensionEval(`async (garbage) => {
+        const out = [];
+        for (const m of garbage) {
+          try { out.push(await (globalThis.browser ?? chrome).runtime.sendMessage(m)); } catch (e) { out.push({ thrown: String(e.message ?? e).slice(0, 80) }); }
+        }
+        return out;
+      }`, garbage);
+      assert.equal(answers.length, garbage.length);
+      answers.forEach((a, i) => {
+        const refused = a?.thrown != null || (a?.ok === false && typeof a.error === 'string' && a.error.length > 0);
+        assert.ok(refused, `message ${i} (${JSON.stringify(garbage[i]).slice(0, 60)}) refused with an error: ${JSON.stringify(a).slice(0, 200)}`);
+      });
+      // Settings that are not settings: refused (bad values field by field), nothing saved.
+      const send = extensionApi(browser).send;
+      const unreadable = await send({ type: 'saveSettings', settings: { ...FAST, baseMs: huge } });
+      assert.equal(unreadable.ok, false);
+      assert.ok(unreadable.errors.length >= 1 && unreadable.errors.every((e) => e.message.length < 1000), 'a short error, not the input back');
+      const bad = await send({ type: 'saveSettings', settings: { ...FAST, baseMs: -3, maxAttempts: 0 } });
+      assert.deepEqual(bad.ok ? [] : bad.errors.map((e) => e.field).sort(), ['baseMs', 'maxAttempts']);
+      assert.equal((await send({ type: 'getSettings' })).baseMs, FAST.baseMs);
+      // And it still does its job.
+      server.route('/after-garbage', { failFirst: 2 });
+      const tab = await open(server.url('/after-garbage'));
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+    });
+
     it('a page flooding its DOM with mutations costs one look, not one per mutation', async () => {
       await settings({});
       server.route('/flood', {
