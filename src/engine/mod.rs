@@ -672,13 +672,10 @@ impl Engine {
                     // No word back: the shell was most likely stopped half-way (persisted, then
                     // killed). Removing a site's cookies is idempotent, so ask once more rather
                     // than reload with the culprit possibly still there; then reload regardless.
-                    let again = !retried && self.cookie_access && self.settings.cookie_clearing != CookieClearing::Never;
-                    match self.tabs.get_mut(&tab_id) {
-                        Some(t) if again => {
-                            t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms, retried: true };
-                            out.push(Action::ClearCookies { tab_id, url: t.url.clone() });
-                        }
-                        _ => self.reload(tab_id, true, "cookies cleared", now, out),
+                    if !retried && self.may_clear_cookies() {
+                        self.clear_cookies(tab_id, true, now, out);
+                    } else {
+                        self.reload(tab_id, true, "cookies cleared", now, out);
                     }
                 }
                 Phase::Watching { until_ms } if until_ms <= now => {
@@ -789,7 +786,7 @@ impl Engine {
                     t.cookies_suspected = true;
                 }
                 if self.tabs.get(&tab_id).is_some_and(|t| self.clears_automatically(&t.host)) {
-                    self.clear_cookies(tab_id, now, out);
+                    self.clear_cookies(tab_id, false, now, out);
                 }
             }
         } else if probe.credentials && status.is_some_and(|s| s >= 400) && !waiting.is_empty() {
@@ -827,7 +824,7 @@ impl Engine {
             Step::HardReload => self.reload(tab_id, true, "hard reload", now, out),
             Step::ClearCookies => {
                 if self.clears_automatically(&t.host) {
-                    self.clear_cookies(tab_id, now, out);
+                    self.clear_cookies(tab_id, false, now, out);
                 } else {
                     self.give_up(tab_id, now);
                 }
@@ -850,13 +847,19 @@ impl Engine {
         out.push(Action::ReloadTab { tab_id, url: t.url.clone(), bypass_cache });
     }
 
-    fn clear_cookies(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
-        let Some(t) = self.tabs.get_mut(&tab_id) else { return };
-        if self.settings.cookie_clearing == CookieClearing::Never || !self.cookie_access {
+    /// Whether any cookies may be cleared at all: the settings allow it and so does the browser.
+    fn may_clear_cookies(&self) -> bool {
+        self.cookie_access && self.settings.cookie_clearing != CookieClearing::Never
+    }
+
+    /// Asks the shell to clear the tab's cookies; `retried`: the first request went unanswered.
+    fn clear_cookies(&mut self, tab_id: TabId, retried: bool, now: f64, out: &mut Vec<Action>) {
+        if !self.may_clear_cookies() {
             return;
         }
+        let Some(t) = self.tabs.get_mut(&tab_id) else { return };
         if t.phase != Phase::FailedPost {
-            t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms, retried: false };
+            t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms, retried };
         }
         t.tried("cookies cleared");
         t.cookies_cleared = true;
@@ -960,7 +963,7 @@ impl Engine {
             }
             Command::ClearCookies { remember } => {
                 // The popup asks for the permission before sending this; without it, nothing.
-                if self.settings.cookie_clearing == CookieClearing::Never || !self.cookie_access {
+                if !self.may_clear_cookies() {
                     return;
                 }
                 let Some(host) = self.tabs.get(&tab_id).map(|t| t.host.clone()) else { return };
@@ -975,7 +978,7 @@ impl Engine {
                         t.phase = Phase::Waiting;
                     }
                 }
-                self.clear_cookies(tab_id, now, out);
+                self.clear_cookies(tab_id, false, now, out);
             }
             Command::Resubmit => {
                 if self.tabs.get(&tab_id).is_some_and(|t| t.phase == Phase::FailedPost) {
