@@ -15,7 +15,7 @@
 // are shown only when the user wants them and would not see the page anyway.
 
 import init, { Core, validateSettings } from './wasm/bounceback.js';
-import { api, COOKIE_ACCESS, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
+import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
@@ -297,11 +297,11 @@ async function reloadTab({ tabId, url, bypassCache }) {
 
 /** The core's event for whether the (optional) cookies permission is granted right now. */
 async function cookieAccessEvent() {
-  return { type: 'cookieAccessChanged', allowed: await api.permissions.contains(COOKIE_ACCESS) };
+  return { type: 'cookieAccessChanged', allowed: await hasCookieAccess() };
 }
 
 async function clearCookies({ tabId, url }) {
-  if (!api.cookies || !(await api.permissions.contains(COOKIE_ACCESS))) {
+  if (!(await hasCookieAccess())) {
     // Taken back since the core last heard: it ends this clearing with advice instead.
     dispatch({ type: 'cookieAccessChanged', allowed: false }); // Queued behind this batch.
     return;

@@ -6,7 +6,7 @@
 // next to that field. Notices about settings the core repaired at
 // start-up (a corrupt or older stored object) are shown until dismissed. Export and import go
 // through the same validation.
-import { api, COOKIE_ACCESS, localize, request, t } from './shared.js';
+import { api, COOKIE_ACCESS, hasCookieAccess, localize, request, t } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('form');
@@ -148,7 +148,7 @@ async function load() {
 
 /** Says whether the browser lets Bounceback clear cookies, next to the choice that needs it. */
 async function showCookieAccess() {
-  const granted = await api.permissions.contains(COOKIE_ACCESS);
+  const granted = await hasCookieAccess();
   $('cookieAccess').textContent = t(granted ? 'cookieAccessGranted' : 'cookieAccessNotGranted');
 }
 

@@ -6,7 +6,7 @@
 // locally. Everything it shows comes from the background or the page as data and is set as
 // text, never HTML. The headline (a polite live region) changes only when the state does, so
 // a screen reader hears "Checking whether the site is back" once, not a number every second.
-import { api, COOKIE_ACCESS, formatDuration, isWebUrl, localize, request, SITE_ACCESS, t } from './shared.js';
+import { api, COOKIE_ACCESS, formatDuration, hasCookieAccess, isWebUrl, localize, request, SITE_ACCESS, t } from './shared.js';
 
 const $ = (id) => document.getElementById(id);
 const show = (id, visible) => { $(id).hidden = !visible; };
@@ -195,7 +195,7 @@ async function command(cmd) {
 }
 
 async function countCookies(url) {
-  if (!api.cookies || !(await api.permissions.contains(COOKIE_ACCESS))) return null;
+  if (!(await hasCookieAccess())) return null;
   return (await api.cookies.getAll({ url })).length;
 }
 

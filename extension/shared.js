@@ -22,6 +22,11 @@ export const SITE_ACCESS = { origins: ['http://*/*', 'https://*/*'] };
  */
 export const COOKIE_ACCESS = { permissions: ['cookies'] };
 
+/** Whether cookies may be seen and cleared right now: the permission is granted and its API there. */
+export async function hasCookieAccess() {
+  return !!api.cookies && api.permissions.contains(COOKIE_ACCESS);
+}
+
 /** Whether Bounceback looks at this URL at all: http(s) only. */
 export function isWebUrl(url) {
   return typeof url === 'string' && /^https?:\/\//i.test(url);

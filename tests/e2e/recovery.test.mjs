@@ -1,10 +1,10 @@
 // End to end: the built extension, in each real browser, against a local flaky server,
 // judged by what a user sees (the tab's content) and what the server received.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
 import { chooseCookieClearing, extensionApi } from './lib/extension.mjs';
-import { startFlakyServer } from './lib/server.mjs';
+import { browserSuite } from './lib/suite.mjs';
 import { sleep } from './lib/wait.mjs';
 
 requireDist();
@@ -23,30 +23,11 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
   describe(`${name}: recovery`, () => {
     let browser;
     let server;
-    const tabs = [];
-
-    async function open(url) {
-      const tab = await browser.openTab(url);
-      tabs.push(tab);
-      return tab;
-    }
+    const open = browserSuite(launch, (b, s) => { browser = b; server = s; });
 
     const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
     const view = (tabId) => extensionApi(browser).view(tabId);
     const cookieNames = (url) => extensionApi(browser).cookieNames(url);
-
-    before(async () => {
-      server = await startFlakyServer();
-      browser = await launch();
-    });
-    afterEach(async () => {
-      while (tabs.length) await tabs.pop().close();
-      await extensionApi(browser).dropCookieAccess();
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-    });
 
     it('a healthy page is requested exactly once', async () => {
       await settings({});

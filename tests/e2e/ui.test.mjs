@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
 import { chooseCookieClearing, extensionApi, optionsPage as openOptions } from './lib/extension.mjs';
-import { startFlakyServer } from './lib/server.mjs';
+import { browserSuite } from './lib/suite.mjs';
 import { sleep } from './lib/wait.mjs';
 
 requireDist();
@@ -30,14 +30,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
   describe(`${name}: user interface`, () => {
     let browser;
     let server;
-    const tabs = [];
+    const open = browserSuite(launch, (b, s) => { browser = b; server = s; });
     const shot = (tab, state) => tab.screenshot(join(ARTIFACTS, `${name}-${state}.png`));
-
-    async function open(url) {
-      const tab = await browser.openTab(url);
-      tabs.push(tab);
-      return tab;
-    }
 
     const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
     const view = (tabId) => extensionApi(browser).view(tabId);
@@ -61,19 +55,6 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       const e = document.getElementById(id); e.focus(); e.value = value;
       e.dispatchEvent(new Event('input', { bubbles: true })); e.dispatchEvent(new Event('change', { bubbles: true }));
     }`, id, value);
-
-    before(async () => {
-      server = await startFlakyServer();
-      browser = await launch();
-    });
-    afterEach(async () => {
-      while (tabs.length) await tabs.pop().close();
-      await extensionApi(browser).dropCookieAccess();
-    });
-    after(async () => {
-      await browser?.close();
-      await server?.close();
-    });
 
     it('the popup says what happened and counts down; Retry now brings the page back', async () => {
       await settings(SLOW);
