@@ -1,4 +1,4 @@
-//! The detector against the labelled corpus (`../shared/corpus`, or `$BOUNCEBACK_CORPUS`),
+//! The detector against the labelled corpus (`tests/corpus`, or `$BOUNCEBACK_CORPUS`),
 //! twice: with status and headers, and text-only (no status, no headers).
 //!
 //! - `server_error` cases must be `server_error` in both modes;
@@ -26,7 +26,7 @@ const TEXT_ONLY_EXEMPT: &[(&str, &str)] = &[];
 fn corpus_dir() -> PathBuf {
     match std::env::var_os("BOUNCEBACK_CORPUS") {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"),
     }
 }
 
