@@ -21,8 +21,11 @@
 //   uses a helper extension page in a *separate* window, so it never hides a test tab; it
 //   switches back to the previously current tab afterwards.
 // - The extension's origin is fixed by presetting extensions.webextensions.uuids.
-// - stopBackground(), backgroundState() and tab.browserTabId() run privileged code in the
-//   chrome context (geckodriver --allow-system-access, POST /moz/context).
+// - stopBackground(), backgroundState() and cookieNames() run privileged code in the chrome
+//   context (geckodriver --allow-system-access, POST /moz/context), each behind a check that
+//   the interface it uses exists. Nothing imports Firefox-internal modules by path: those
+//   move between versions (ESR 140 lacks modules of 153). tab.browserTabId() uses WebDriver
+//   and the extension's own tabs API.
 // - geckodriver runs in its own process group (Firefox and its content processes inherit
 //   it); close() ends the session and then kills that group by id; a process 'exit' hook
 //   does the same if a test crashes.
@@ -318,19 +321,36 @@ export async function launchFirefox({
         await writeFile(file, Buffer.from(b64, 'base64'));
         return file;
       }),
-      // The WebExtension tabs API id: map the WebDriver handle to its <browser> with the
-      // remote agent's own NavigableManager, then ask the extension framework's tabTracker.
+      // The WebExtension tabs API id, through public interfaces only: WebDriver's "switch to
+      // window" selects this tab in its window (as a user's click would), then the helper
+      // extension page (its own window) asks tabs.query for the active tab of every window
+      // but its own. No browser-internal module is involved, so this holds across Firefox
+      // versions (ESR 140's remote agent lacks modules that 153 has).
       browserTabId: () => queued(async () => {
         if (tabClosed) throw new Error('tab is closed');
-        const id = await inChrome(`async (handle) => {
-          const { NavigableManager } = ChromeUtils.importESModule('chrome://remote/content/shared/NavigableManager.sys.mjs');
-          const { ExtensionParent } = ChromeUtils.importESModule('resource://gre/modules/ExtensionParent.sys.mjs');
-          const browser = NavigableManager.getBrowserById(handle);
-          if (!browser) return null;
-          return ExtensionParent.apiManager.global.tabTracker.getBrowserData(browser).tabId;
-        }`, [handle]);
-        if (typeof id !== 'number' || id < 0) throw new Error(`no WebExtension tab id for handle ${handle} (got ${id})`);
-        return id;
+        await ensure(handle);
+        const url = await wd('GET', '/url');
+        const back = current;
+        await helperReady();
+        await ensure(helper);
+        let ids;
+        try {
+          ids = await execScript(`async () => {
+            const api = globalThis.browser ?? chrome;
+            const self = await api.tabs.getCurrent();
+            const tabs = await api.tabs.query({ active: true });
+            return tabs.filter((t) => t.windowId !== self.windowId).map((t) => ({ id: t.id, url: t.url ?? '' }));
+          }`);
+        } finally {
+          if (back && back !== helper) await ensure(back).catch(() => { current = null; });
+        }
+        // One main window holds the test tabs, so exactly one active tab is left; check its
+        // address too (about:blank while a navigation has not committed matches anything).
+        const match = ids.filter((t) => t.url === url || url === 'about:blank' || t.url === 'about:blank');
+        if (ids.length !== 1 || match.length !== 1) {
+          throw new Error(`no single WebExtension tab for handle ${handle} at ${url} (active tabs: ${JSON.stringify(ids)})`);
+        }
+        return match[0].id;
       }),
       waitFor: (pred, opts) => waitForTab(pred, { ...opts, tab }),
       // Extra: text of an open user prompt (alert/confirm/resend-POST) without dismissing it,
@@ -396,6 +416,7 @@ export async function launchFirefox({
     cookieNames: (url) => queued(() => inChrome(`(url) => {
       const u = new URL(url);
       const path = u.pathname || '/';
+      if (typeof Services?.cookies?.getCookiesFromHost !== 'function') throw new Error('this Firefox has no Services.cookies.getCookiesFromHost');
       return Services.cookies.getCookiesFromHost(u.hostname, {})
         .filter((c) => (c.host.replace(/^\./, '') === u.hostname || u.hostname.endsWith(c.host))
           && (path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : c.path + '/'))
@@ -404,11 +425,18 @@ export async function launchFirefox({
     }`, [url])),
 
     // Extra: 'running' | 'stopped' | 'starting' | 'suspending' | null (not installed).
-    backgroundState: () => queued(() => inChrome(`(id) => WebExtensionPolicy.getByID(id)?.extension?.backgroundState ?? null`, [geckoId])),
+    // Chrome-context calls (geckodriver --allow-system-access): each checks that the interface
+    // it needs exists in this Firefox and says so plainly when it does not.
+    backgroundState: () => queued(() => inChrome(`(id) => {
+      if (typeof WebExtensionPolicy?.getByID !== 'function') throw new Error('this Firefox has no WebExtensionPolicy.getByID');
+      return WebExtensionPolicy.getByID(id)?.extension?.backgroundState ?? null;
+    }`, [geckoId])),
 
     stopBackground: ({ timeout = 10_000 } = {}) => queued(() => inChrome(`async (id, timeout) => {
+      if (typeof WebExtensionPolicy?.getByID !== 'function') throw new Error('this Firefox has no WebExtensionPolicy.getByID');
       const ext = WebExtensionPolicy.getByID(id)?.extension;
       if (!ext) throw new Error('extension ' + id + ' not installed');
+      if (typeof ext.terminateBackground !== 'function') throw new Error('this Firefox cannot stop an extension background (no Extension.terminateBackground)');
       const t0 = Date.now();
       // A background that is still starting is terminated once it runs.
       while (ext.backgroundState === 'starting' && Date.now() - t0 < timeout) await new Promise((r) => setTimeout(r, 50));
