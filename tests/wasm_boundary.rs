@@ -7,7 +7,9 @@ use js_sys::{Array, JSON, Reflect};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
-wasm_bindgen_test_configure!(run_in_service_worker);
+// No `wasm_bindgen_test_configure!`: build.sh chooses where these run, per browser, with
+// WASM_BINDGEN_USE_SERVICE_WORKER (Chromium's background is a service worker) and
+// WASM_BINDGEN_USE_BROWSER (Firefox's is an event page, a document).
 
 fn js(json: &str) -> JsValue {
     JSON::parse(json).expect("test JSON")
