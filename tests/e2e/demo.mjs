@@ -8,9 +8,9 @@
 // saves the failing tab, the popup mid-recovery and the recovered page, then exits.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { ALL_BROWSERS as BROWSERS, requireDist } from './lib/browsers.mjs';
+import { extensionApi } from './lib/extension.mjs';
 import { startFlakyServer } from './lib/server.mjs';
-import { sleep } from './lib/wait.mjs';
 
 function option(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -41,15 +41,19 @@ if (!headless) {
 } else {
   const dir = resolve(shots ?? 'target/demo');
   mkdirSync(dir, { recursive: true });
+  // The launcher resolves once the extension's background answers, so the failing load below
+  // cannot happen before Bounceback is listening.
   const browser = await BROWSERS[browserName]();
   try {
     const tab = await browser.openTab(url);
-    await tab.waitFor(async () => server.count('/') >= 1, { message: 'the first failure' });
-    await sleep(1500);
+    await tab.waitFor(async () => server.count('/') >= 1 && (await tab.title()) === '502 Bad Gateway', { message: 'the failing page' });
+    const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
+    const { view } = extensionApi(browser);
+    await tab.waitFor(async () => (await view(tabId)).state !== 'healthy', { timeout: 20_000, message: 'Bounceback to notice the 502' });
     await tab.screenshot(join(dir, `${browserName}-1-failing-tab.png`));
-    const tabId = await tab.browserTabId();
     const popup = await browser.openTab(`${browser.extensionOrigin}/popup.html?tab=${tabId}`);
-    await sleep(1500);
+    await popup.waitFor(async () => (await popup.evaluate(`() => document.getElementById('status')?.dataset.state ?? ''`)) !== 'loading'
+      && (await popup.evaluate(`() => !document.getElementById('progress').hidden`)), { message: 'the popup showing the recovery' });
     await popup.screenshot(join(dir, `${browserName}-2-popup-recovering.png`));
     await popup.close();
     await tab.waitFor(async () => (await tab.title()) === 'Demo shop', { timeout: failForMs + 90_000, interval: 500, message: 'the recovered page' });

@@ -12,7 +12,7 @@ requireDist();
 
 const textOf = (tab, id) => tab.evaluate(`(id) => { const e = document.getElementById(id); return e && !e.hidden ? e.textContent : null; }`, id);
 
-test('chromium in German: the popup and the options page speak German', { timeout: 150_000 }, async () => {
+test('chromium in German: the popup and the options page speak German', { timeout: 150_000, skip: !BROWSERS.chromium && 'E2E_BROWSERS leaves Chromium out' }, async () => {
   const server = await startFlakyServer();
   const browser = await BROWSERS.chromium({ args: ['--lang=de'] });
   try {
