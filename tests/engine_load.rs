@@ -132,11 +132,7 @@ fn fifty_tabs_on_five_origins_one_probe_per_origin_per_wake_up_and_all_recover()
     }
     let empty = Engine::new(Settings { max_total_ms: 3_600_000.0, ..Settings::default() }, 7);
     let bytes = |e: &Engine| serde_json::to_string(&e.snapshot()).map(|s| s.len()).unwrap_or(0);
-    assert!(
-        bytes(&w.engine) < bytes(&empty) + 20_000,
-        "closed tabs leave only the capped incident history: {} bytes",
-        bytes(&w.engine)
-    );
+    assert!(bytes(&w.engine) < bytes(&empty) + 20_000, "closed tabs leave only the capped incident history: {} bytes", bytes(&w.engine));
     assert!(w.engine.incidents().len() <= 50, "incident history is capped");
 }
 
@@ -204,10 +200,22 @@ proptest! {
 fn odd_urls_are_ignored_or_handled() {
     let mut e = Engine::new(Settings::default(), 1);
     let odd = [
-        "file:///etc/passwd", "data:text/html,<h1>502 Bad Gateway</h1>", "about:blank", "chrome://settings",
-        "moz-extension://abc/popup.html", "view-source:https://a.example/", "javascript:alert(1)", "",
-        "https://", "https://user:pass@a.example/", "http://[::1]:8080/x", "http://127.0.0.1:1/",
-        "https://xn--bcher-kva.example/", "https://bücher.example/", "https://a.example:99999/", "HTTPS://A.EXAMPLE/",
+        "file:///etc/passwd",
+        "data:text/html,<h1>502 Bad Gateway</h1>",
+        "about:blank",
+        "chrome://settings",
+        "moz-extension://abc/popup.html",
+        "view-source:https://a.example/",
+        "javascript:alert(1)",
+        "",
+        "https://",
+        "https://user:pass@a.example/",
+        "http://[::1]:8080/x",
+        "http://127.0.0.1:1/",
+        "https://xn--bcher-kva.example/",
+        "https://bücher.example/",
+        "https://a.example:99999/",
+        "HTTPS://A.EXAMPLE/",
     ];
     for (i, url) in odd.iter().enumerate() {
         let out = e.handle(nav(i as i64, url, 502), T0);

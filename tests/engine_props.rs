@@ -6,14 +6,7 @@ use bounceback::engine::{Action, Command, Engine, Event, TabId};
 use bounceback::settings::{CookieClearing, Settings};
 use proptest::prelude::*;
 
-const URLS: &[&str] = &[
-    "https://a.example/x",
-    "https://a.example/y",
-    "http://b.example:8080/",
-    "https://[::1]/z",
-    "file:///tmp/a",
-    "about:blank",
-];
+const URLS: &[&str] = &["https://a.example/x", "https://a.example/y", "http://b.example:8080/", "https://[::1]/z", "file:///tmp/a", "about:blank"];
 const STATUSES: &[u16] = &[200, 204, 301, 404, 405, 429, 500, 502, 503, 520];
 const ERRORS: &[&str] = &["net::ERR_CONNECTION_REFUSED", "NS_ERROR_NET_RESET", "net::ERR_CERT_INVALID", "net::ERR_ABORTED"];
 
@@ -92,8 +85,14 @@ struct World {
 
 impl World {
     fn deliver(&mut self, event: Event) -> Vec<Action> {
-        let before: BTreeMap<TabId, (String, Option<String>)> =
-            (0..4).map(|t| (t, { let v = self.engine.tab_view(t, self.now); (v.state, v.url) })).collect();
+        let before: BTreeMap<TabId, (String, Option<String>)> = (0..4)
+            .map(|t| {
+                (t, {
+                    let v = self.engine.tab_view(t, self.now);
+                    (v.state, v.url)
+                })
+            })
+            .collect();
         let out = self.engine.handle(event.clone(), self.now);
         if let Some(twin) = &mut self.twin {
             let twin_out = twin.handle(event, self.now);

@@ -795,12 +795,7 @@ fn text_detection_off_ignores_page_text() {
 fn soft_error_page_served_with_200_triggers() {
     let mut h = H::new(Settings::default());
     h.fail(1, URL, 200);
-    h.send(Event::PageTextSeen {
-        tab_id: 1,
-        url: URL.into(),
-        title: "502 Bad Gateway".into(),
-        text: "502 Bad Gateway\nnginx/1.25.3".into(),
-    });
+    h.send(Event::PageTextSeen { tab_id: 1, url: URL.into(), title: "502 Bad Gateway".into(), text: "502 Bad Gateway\nnginx/1.25.3".into() });
     assert_eq!(h.state(1), "recovering");
 }
 
@@ -834,7 +829,12 @@ fn a_bot_challenge_is_never_retried() {
     let mut h = H::new(Settings::default());
     h.send(nav(1, URL, "GET", 503, vec![("server".into(), "cloudflare".into()), ("cf-mitigated".into(), "challenge".into())]));
     assert_eq!(h.state(1), "healthy");
-    h.send(Event::PageTextSeen { tab_id: 1, url: URL.into(), title: "Just a moment...".into(), text: "Checking your browser before accessing shop.example".into() });
+    h.send(Event::PageTextSeen {
+        tab_id: 1,
+        url: URL.into(),
+        title: "Just a moment...".into(),
+        text: "Checking your browser before accessing shop.example".into(),
+    });
     assert_eq!(h.state(1), "healthy");
 }
 
@@ -853,8 +853,22 @@ fn tab_view_json_shape() {
     h.fail(1, URL, 502);
     let v = serde_json::to_value(h.e.tab_view(1, h.now)).unwrap();
     for key in [
-        "state", "url", "site", "lastStatus", "vendor", "summary", "reasons", "attempt", "maxAttempts", "nextAttemptAtMs", "nextStep",
-        "cookiesSuspected", "cookieClearing", "siteEnabled", "advice", "tried",
+        "state",
+        "url",
+        "site",
+        "lastStatus",
+        "vendor",
+        "summary",
+        "reasons",
+        "attempt",
+        "maxAttempts",
+        "nextAttemptAtMs",
+        "nextStep",
+        "cookiesSuspected",
+        "cookieClearing",
+        "siteEnabled",
+        "advice",
+        "tried",
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }

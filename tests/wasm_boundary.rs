@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use bounceback::wasm::Core;
-use js_sys::{Array, JSON, Reflect};
+use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -28,10 +28,7 @@ fn a_502_schedules_a_wake_up_as_plain_json() {
     assert!(Array::is_array(&actions));
     // Plain objects and numbers, so the value survives storage and sendMessage unchanged.
     let text = JSON::stringify(&actions).expect("serialisable").as_string().unwrap_or_default();
-    let wake = Array::from(&actions)
-        .iter()
-        .find(|a| get(a, "type").as_string().as_deref() == Some("scheduleWakeUp"))
-        .expect("a wake-up is scheduled");
+    let wake = Array::from(&actions).iter().find(|a| get(a, "type").as_string().as_deref() == Some("scheduleWakeUp")).expect("a wake-up is scheduled");
     let at = get(&wake, "atMs").as_f64().expect("atMs is a number");
     assert!(at > 1_000_000.0, "wake-up after now: {text}");
 }

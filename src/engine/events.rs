@@ -220,9 +220,7 @@ impl TryFrom<RawEvent> for Event {
             };
         }
         let event = match kind {
-            K::NavigationStarted => (|| {
-                Some(Event::NavigationStarted { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, method: opt!(method) })
-            })(),
+            K::NavigationStarted => (|| Some(Event::NavigationStarted { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, method: opt!(method) }))(),
             K::NavigationCompleted => (|| {
                 Some(Event::NavigationCompleted {
                     tab_id: need!(tab_id, "tabId")?,
@@ -250,19 +248,10 @@ impl TryFrom<RawEvent> for Event {
             })(),
             K::WokeUp => Some(Event::WokeUp),
             K::ProbeCompleted => (|| {
-                Some(Event::ProbeCompleted {
-                    probe_id: need!(probe_id, "probeId")?,
-                    status: opt!(status),
-                    error: opt!(error),
-                    retry_after: opt!(retry_after),
-                })
+                Some(Event::ProbeCompleted { probe_id: need!(probe_id, "probeId")?, status: opt!(status), error: opt!(error), retry_after: opt!(retry_after) })
             })(),
-            K::CookiesCleared => {
-                (|| Some(Event::CookiesCleared { tab_id: need!(tab_id, "tabId")?, removed: need!(removed, "removed")? }))()
-            }
-            K::UserCommanded => {
-                (|| Some(Event::UserCommanded { tab_id: need!(tab_id, "tabId")?, command: need!(command, "command")? }))()
-            }
+            K::CookiesCleared => (|| Some(Event::CookiesCleared { tab_id: need!(tab_id, "tabId")?, removed: need!(removed, "removed")? }))(),
+            K::UserCommanded => (|| Some(Event::UserCommanded { tab_id: need!(tab_id, "tabId")?, command: need!(command, "command")? }))(),
             K::TabClosed => (|| Some(Event::TabClosed { tab_id: need!(tab_id, "tabId")? }))(),
             K::ConnectivityChanged => (|| Some(Event::ConnectivityChanged { online: need!(online, "online")? }))(),
             K::CookieAccessChanged => (|| Some(Event::CookieAccessChanged { allowed: need!(allowed, "allowed")? }))(),
@@ -309,11 +298,7 @@ enum CommandType {
     SetSiteEnabled,
 }
 
-flat_record!(RawCommand / CommandKey {
-    kind: CommandType = "type",
-    remember: bool = "remember",
-    enabled: bool = "enabled",
-});
+flat_record!(RawCommand / CommandKey { kind: CommandType = "type", remember: bool = "remember", enabled: bool = "enabled" });
 
 impl TryFrom<RawCommand> for Command {
     type Error = String;

@@ -651,11 +651,8 @@ impl Engine {
 
     fn wake(&mut self, now: f64, out: &mut Vec<Action>) {
         // Probes that never answered count as failed.
-        let timed_out: Vec<(String, u64)> = self
-            .origins
-            .iter()
-            .filter_map(|(k, o)| o.in_flight.as_ref().filter(|p| p.deadline_ms <= now).map(|p| (k.clone(), p.probe_id)))
-            .collect();
+        let timed_out: Vec<(String, u64)> =
+            self.origins.iter().filter_map(|(k, o)| o.in_flight.as_ref().filter(|p| p.deadline_ms <= now).map(|p| (k.clone(), p.probe_id))).collect();
         for (_, probe_id) in timed_out {
             self.probe_completed(probe_id, None, Some("probe timed out".into()), None, now, out);
         }
@@ -690,12 +687,8 @@ impl Engine {
         if !self.online {
             return;
         }
-        let due: Vec<String> = self
-            .origins
-            .iter()
-            .filter(|(_, o)| o.in_flight.is_none() && o.next_ms.is_some_and(|t| t <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let due: Vec<String> =
+            self.origins.iter().filter(|(_, o)| o.in_flight.is_none() && o.next_ms.is_some_and(|t| t <= now)).map(|(k, _)| k.clone()).collect();
         for origin_key in due {
             // After a failed credentialed probe, the next one goes without credentials (once
             // per outage): it costs no extra request unless the site answers it healthily.
@@ -733,8 +726,7 @@ impl Engine {
     }
 
     fn probe_completed(&mut self, probe_id: u64, status: Option<u16>, error: Option<String>, retry_after_s: Option<f64>, now: f64, out: &mut Vec<Action>) {
-        let Some(origin_key) = self.origins.iter().find(|(_, o)| o.in_flight.as_ref().is_some_and(|p| p.probe_id == probe_id)).map(|(k, _)| k.clone())
-        else {
+        let Some(origin_key) = self.origins.iter().find(|(_, o)| o.in_flight.as_ref().is_some_and(|p| p.probe_id == probe_id)).map(|(k, _)| k.clone()) else {
             return; // late, duplicate or unknown
         };
         let Some(probe) = self.origins.get_mut(&origin_key).and_then(|o| o.in_flight.take()) else { return };
@@ -757,7 +749,8 @@ impl Engine {
             for tab_id in waiting {
                 self.advance(tab_id, now, out);
             }
-            let watchers: Vec<TabId> = self.tabs.values().filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Watching { .. })).map(|t| t.tab_id).collect();
+            let watchers: Vec<TabId> =
+                self.tabs.values().filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Watching { .. })).map(|t| t.tab_id).collect();
             for tab_id in watchers {
                 if let Some(t) = self.tabs.remove(&tab_id) {
                     out.push(Action::Notify { id: format!("back-{tab_id}"), kind: NotifyKind::Back, site: t.host });
@@ -880,8 +873,7 @@ impl Engine {
         if allowed {
             return;
         }
-        let stranded: Vec<TabId> =
-            self.tabs.values().filter(|t| matches!(t.phase, Phase::ClearingCookies { .. })).map(|t| t.tab_id).collect();
+        let stranded: Vec<TabId> = self.tabs.values().filter(|t| matches!(t.phase, Phase::ClearingCookies { .. })).map(|t| t.tab_id).collect();
         for tab_id in stranded {
             if let Some(t) = self.tabs.get_mut(&tab_id) {
                 t.cookies_cleared = false;
@@ -1033,8 +1025,12 @@ impl Engine {
     }
 
     fn sync_badges(&mut self, out: &mut Vec<Action>) {
-        let changes: Vec<(TabId, Badge)> =
-            self.tabs.values().map(|t| (t.tab_id, self.badge_for(t))).filter(|(id, b)| self.tabs.get(id).is_some_and(|t| t.badge.as_ref() != Some(b))).collect();
+        let changes: Vec<(TabId, Badge)> = self
+            .tabs
+            .values()
+            .map(|t| (t.tab_id, self.badge_for(t)))
+            .filter(|(id, b)| self.tabs.get(id).is_some_and(|t| t.badge.as_ref() != Some(b)))
+            .collect();
         for (tab_id, badge) in changes {
             out.push(Action::SetBadge { tab_id, text: badge.text.clone(), color: badge.color.clone(), countdown_to_ms: badge.countdown_to_ms });
             if let Some(t) = self.tabs.get_mut(&tab_id) {

@@ -102,9 +102,8 @@ fn run_engine(settings: &Settings, outage_s: f64, tabs: u32, seed: u64) -> RunRe
     let mut result = RunResult { outage_s, probes: 0, reloads: 0, delays_s: Vec::new(), gave_up: 0 };
     let mut restored = vec![false; tabs as usize];
     let mut wake: Option<f64> = None;
-    let mut queue: std::collections::VecDeque<Event> = (0..tabs)
-        .map(|i| Event::NavigationCompleted { tab_id: i64::from(i), url: URL.into(), method: "GET".into(), status: 502, headers: vec![] })
-        .collect();
+    let mut queue: std::collections::VecDeque<Event> =
+        (0..tabs).map(|i| Event::NavigationCompleted { tab_id: i64::from(i), url: URL.into(), method: "GET".into(), status: 502, headers: vec![] }).collect();
     let mut now = T0;
     loop {
         while let Some(event) = queue.pop_front() {
