@@ -10,7 +10,7 @@
 //!
 //! - [`backoff`]: how long to wait; [`probe`]: the per-origin shared schedule;
 //!   [`recovery`]: per-tab state and escalation; [`incident`]: history; [`view`]: popup and
-//!   badge; [`url`]: the little URL parsing needed; [`sim`]: a simulated outage.
+//!   badge; [`url`]: the little URL parsing needed.
 
 pub mod backoff;
 mod events;
@@ -18,7 +18,6 @@ pub mod incident;
 mod lower;
 pub mod probe;
 pub mod recovery;
-pub mod sim;
 pub mod url;
 mod vec_map;
 pub mod view;

@@ -15,8 +15,8 @@
 
 use serde::Serialize;
 
-use super::backoff::Rng;
-use super::{Action, Engine, Event};
+use crate::engine::backoff::Rng;
+use crate::engine::{Action, Engine, Event};
 use crate::settings::Settings;
 
 /// The policy under test.
