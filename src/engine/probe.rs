@@ -12,6 +12,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::events::ProbeMethod;
+use super::recovery::Phase;
+use super::{Action, Engine, NotifyKind, TabId};
+use crate::detect;
 
 /// A probe sent and not yet answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +83,212 @@ pub fn is_healthy(status: Option<u16>) -> bool {
 /// Whether a `HEAD` probe should be asked again with `GET` (servers that refuse `HEAD`).
 pub fn retry_with_get(method: ProbeMethod, status: Option<u16>) -> bool {
     method == ProbeMethod::Head && matches!(status, Some(405 | 501))
+}
+
+/// A probe's `Retry-After` header, in seconds (the detector parses both RFC 9110 forms).
+pub(super) fn probe_retry_after(value: Option<&str>, now_ms: f64) -> Option<f64> {
+    value.and_then(|v| detect::parse_retry_after(v, now_ms))
+}
+
+impl Engine {
+    /// Plan the origin's next probe: the backoff step for its attempts (`fresh` replaces a
+    /// pending time, otherwise it is kept), never before a server's `Retry-After`. A
+    /// `Retry-After` reaching past the time limit gives up at once (the advice says when).
+    pub(super) fn plan_next(&mut self, origin_key: &str, retry_after_s: Option<f64>, fresh: bool, now: f64) {
+        let schedule = self.schedule();
+        let max_total = self.settings.max_total_ms;
+        let Some(o) = self.origins.get_mut(origin_key) else { return };
+        if let Some(s) = retry_after_s {
+            let until = now + schedule.retry_after(s);
+            o.not_before_ms = Some(o.not_before_ms.map_or(until, |n| n.max(until)));
+        }
+        if o.in_flight.is_none() {
+            if fresh || o.next_ms.is_none() {
+                o.next_ms = Some(now + schedule.delay(o.attempts, &mut self.rng));
+            }
+            if let (Some(next), Some(nb)) = (o.next_ms, o.not_before_ms) {
+                if nb > next {
+                    o.next_ms = Some(nb);
+                }
+            }
+            o.retry_after_wait = o.not_before_ms.is_some_and(|nb| o.next_ms == Some(nb) && nb > now);
+        }
+        let gives_up = retry_after_s.is_some() && o.not_before_ms.is_some_and(|nb| nb > o.started_ms + max_total);
+        let tabs: Vec<TabId> = self.tabs.values().filter(|t| t.origin == origin_key).map(|t| t.tab_id).collect();
+        for tab_id in &tabs {
+            if let (Some(t), Some(s)) = (self.tabs.get_mut(tab_id), retry_after_s) {
+                t.longest_retry_after_s = Some(t.longest_retry_after_s.map_or(s, |l| l.max(s)));
+            }
+        }
+        if gives_up {
+            for tab_id in tabs {
+                if self.tabs.get(&tab_id).is_some_and(|t| t.phase == Phase::Waiting) {
+                    self.give_up(tab_id, now);
+                }
+            }
+        }
+    }
+
+    /// Send a probe for the origin if none is in flight and some tab still needs it.
+    pub(super) fn send_probe(&mut self, origin_key: &str, method: ProbeMethod, credentials: bool, now: f64, out: &mut Vec<Action>) {
+        let target = self
+            .tabs
+            .values()
+            .filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Waiting | Phase::Watching { .. }))
+            .min_by_key(|t| (!matches!(t.phase, Phase::Waiting), t.tab_id))
+            .map(|t| t.url.clone());
+        let timeout = self.settings.probe_timeout_ms;
+        let Some(origin) = self.origins.get_mut(origin_key) else { return };
+        let Some(url) = target else {
+            origin.next_ms = None;
+            return;
+        };
+        if origin.in_flight.is_some() {
+            return;
+        }
+        let probe_id = self.next_probe_id;
+        self.next_probe_id += 1;
+        origin.next_ms = None;
+        origin.in_flight = Some(InFlight { probe_id, url: url.clone(), method, credentials, deadline_ms: now + timeout });
+        out.push(Action::Probe { probe_id, url, method, credentials });
+    }
+
+    pub(super) fn probe_completed(
+        &mut self,
+        probe_id: u64,
+        status: Option<u16>,
+        error: Option<String>,
+        retry_after_s: Option<f64>,
+        now: f64,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(origin_key) = self.origins.iter().find(|(_, o)| o.in_flight.as_ref().is_some_and(|p| p.probe_id == probe_id)).map(|(k, _)| k.clone()) else {
+            return; // late, duplicate or unknown
+        };
+        let Some(probe) = self.origins.get_mut(&origin_key).and_then(|o| o.in_flight.take()) else { return };
+        if retry_with_get(probe.method, status) {
+            self.send_probe(&origin_key, ProbeMethod::Get, probe.credentials, now, out);
+            return;
+        }
+        let healthy = is_healthy(status);
+        let waiting: Vec<TabId> = self.tabs.values().filter(|t| t.origin == origin_key && t.phase == Phase::Waiting).map(|t| t.tab_id).collect();
+        if !probe.credentials && healthy {
+            // Healthy without cookies: ask again with them at once; that answer decides.
+            if let Some(o) = self.origins.get_mut(&origin_key) {
+                o.credless_healthy = true;
+            }
+            self.send_probe(&origin_key, ProbeMethod::Head, true, now, out);
+            return;
+        }
+        let credless_healthy = self.origins.get_mut(&origin_key).is_some_and(|o| std::mem::take(&mut o.credless_healthy));
+        if healthy {
+            for tab_id in waiting {
+                self.advance(tab_id, now, out);
+            }
+            let watchers: Vec<TabId> =
+                self.tabs.values().filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Watching { .. })).map(|t| t.tab_id).collect();
+            for tab_id in watchers {
+                if let Some(t) = self.tabs.remove(&tab_id) {
+                    out.push(Action::Notify { id: format!("back-{tab_id}"), kind: NotifyKind::Back, site: t.host });
+                    out.push(Action::ClearBadge { tab_id });
+                }
+            }
+            if let Some(o) = self.origins.get_mut(&origin_key) {
+                o.next_ms = None;
+                o.retry_after_wait = false;
+                o.not_before_ms = None;
+            }
+            return;
+        }
+        for &tab_id in &waiting {
+            if let Some(t) = self.tabs.get_mut(&tab_id) {
+                match status {
+                    Some(s) => t.saw_status(s),
+                    None => t.last_error = error.clone().or(Some("no answer".into())),
+                }
+            }
+        }
+        if credless_healthy {
+            // Fails with cookies, works without: the cookies are the likely culprit.
+            for &tab_id in &waiting {
+                if let Some(t) = self.tabs.get_mut(&tab_id) {
+                    t.cookies_suspected = true;
+                }
+                if self.tabs.get(&tab_id).is_some_and(|t| self.clears_automatically(&t.host)) {
+                    self.clear_cookies(tab_id, false, now, out);
+                }
+            }
+        } else if probe.credentials && status.is_some_and(|s| s >= 400) && !waiting.is_empty() {
+            if let Some(o) = self.origins.get_mut(&origin_key).filter(|o| !o.cookie_checked) {
+                o.compare_next = true;
+            }
+        }
+        self.probe_failed(&origin_key, retry_after_s, now);
+    }
+
+    /// The origin is still failing: count the attempt, give up or plan the next probe.
+    pub(super) fn probe_failed(&mut self, origin_key: &str, retry_after_s: Option<f64>, now: f64) {
+        let Some(origin) = self.origins.get_mut(origin_key) else { return };
+        origin.attempts += 1;
+        origin.next_ms = None;
+        self.check_limits(origin_key, now);
+        let active = self.tabs.values().any(|t| t.origin == origin_key && t.phase == Phase::Waiting);
+        let watching = self.tabs.values().any(|t| t.origin == origin_key && matches!(t.phase, Phase::Watching { .. }));
+        if active {
+            self.plan_next(origin_key, retry_after_s, true, now);
+        } else if watching {
+            let interval = self.settings.watch_interval_ms;
+            if let Some(o) = self.origins.get_mut(origin_key) {
+                o.next_ms = Some(now + interval);
+                o.retry_after_wait = false;
+            }
+        }
+    }
+
+    pub(super) fn connectivity(&mut self, online: bool, now: f64, out: &mut Vec<Action>) {
+        if online == self.online {
+            return;
+        }
+        self.online = online;
+        if !online {
+            self.offline_since_ms = Some(now);
+            return;
+        }
+        let away = self.offline_since_ms.take().map_or(0.0, |t| (now - t).max(0.0));
+        let keys: Vec<String> = self.origins.keys().cloned().collect();
+        for key in keys {
+            if let Some(o) = self.origins.get_mut(&key) {
+                o.started_ms += away;
+            }
+            if self.tabs.values().any(|t| t.origin == key && t.phase == Phase::Waiting) {
+                self.send_probe(&key, ProbeMethod::Head, true, now, out);
+            }
+        }
+    }
+
+    /// Probes that were not answered by their deadline count as failed.
+    pub(super) fn expire_probes(&mut self, now: f64, out: &mut Vec<Action>) {
+        let timed_out: Vec<u64> = self.origins.values().filter_map(|o| o.in_flight.as_ref().filter(|p| p.deadline_ms <= now).map(|p| p.probe_id)).collect();
+        for probe_id in timed_out {
+            self.probe_completed(probe_id, None, Some("probe timed out".into()), None, now, out);
+        }
+    }
+
+    /// Send the probes that are due.
+    pub(super) fn send_due_probes(&mut self, now: f64, out: &mut Vec<Action>) {
+        let due: Vec<String> =
+            self.origins.iter().filter(|(_, o)| o.in_flight.is_none() && o.next_ms.is_some_and(|t| t <= now)).map(|(k, _)| k.clone()).collect();
+        for origin_key in due {
+            // After a failed credentialed probe, the next one goes without credentials (once
+            // per outage): it costs no extra request unless the site answers it healthily.
+            let compare = self.origins.get_mut(&origin_key).is_some_and(|o| {
+                let c = std::mem::take(&mut o.compare_next);
+                o.cookie_checked |= c;
+                c
+            });
+            self.send_probe(&origin_key, ProbeMethod::Head, !compare, now, out);
+        }
+    }
 }
 
 #[cfg(test)]

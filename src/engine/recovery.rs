@@ -7,13 +7,13 @@
 //! the next healthy probe of its origin leads to (reload → reload bypassing the cache →
 //! clear cookies → give up). A non-idempotent request (POST...) is never resent without
 //! the user: it parks in [`Phase::FailedPost`]. This module holds the data and the pure
-//! decisions about one tab; the engine drives the transitions.
+//! decisions about one tab; `navigation`, `escalation` and `commands` drive the transitions.
 
 use serde::{Deserialize, Serialize};
 
+use super::badge::Badge;
 use super::events::TabId;
 use super::incident::Incident;
-use super::view::Badge;
 use crate::settings::CookieClearing;
 
 /// Where a tab in recovery stands.
@@ -83,6 +83,13 @@ pub enum Step {
     HardReload,
     ClearCookies,
     GiveUp,
+}
+
+impl Phase {
+    /// Whether recovery is under way (not parked, given up or watching).
+    pub fn is_active(&self) -> bool {
+        matches!(self, Phase::Waiting | Phase::Reloading { .. } | Phase::ClearingCookies { .. })
+    }
 }
 
 impl Step {
