@@ -16,6 +16,7 @@
 use serde::Serialize;
 
 use crate::engine::backoff::Rng;
+use crate::engine::view::ViewState;
 use crate::engine::{Action, Engine, Event};
 use crate::settings::Settings;
 
@@ -133,7 +134,7 @@ fn run_engine(settings: &Settings, outage_s: f64, tabs: u32, seed: u64) -> RunRe
                 }
             }
         }
-        let gave_up = (0..tabs).filter(|&i| engine.tab_view(i64::from(i), now).state == "gaveUp").count() as u32;
+        let gave_up = (0..tabs).filter(|&i| engine.tab_view(i64::from(i), now).state == ViewState::GaveUp).count() as u32;
         let done = restored.iter().filter(|r| **r).count() as u32;
         if done + gave_up >= tabs {
             result.gave_up = gave_up;

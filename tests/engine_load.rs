@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bounceback::engine::view::ViewState;
 use bounceback::engine::{Action, Engine, Event, TabId};
 use bounceback::settings::Settings;
 use proptest::prelude::*;
@@ -221,7 +222,7 @@ fn odd_urls_are_ignored_or_handled() {
         let out = e.handle(nav(i as i64, url, 502), T0);
         let web = url.to_ascii_lowercase().starts_with("http://") || url.to_ascii_lowercase().starts_with("https://");
         if !web {
-            assert_eq!(e.tab_view(i as i64, T0).state, "healthy", "{url} must be ignored");
+            assert_eq!(e.tab_view(i as i64, T0).state, ViewState::Healthy, "{url} must be ignored");
             assert!(out.iter().all(|a| matches!(a, Action::ScheduleWakeUp { .. })), "{url}: {out:?}");
         }
     }
@@ -240,7 +241,7 @@ fn after_a_browser_restart_recoveries_end_and_history_and_site_choices_stay() {
     assert_eq!(e.durable_revision(), before, "a failing navigation is not durable news");
     assert_eq!(e.incidents().len(), 1);
     e.forget_tabs();
-    assert_eq!(e.tab_view(3, T0 + 6.0).state, "healthy");
+    assert_eq!(e.tab_view(3, T0 + 6.0).state, ViewState::Healthy);
     let out = e.handle(Event::WokeUp, T0 + 3_600_000.0);
     assert!(out.iter().all(|a| matches!(a, Action::ScheduleWakeUp { at_ms: None } | Action::SetBadge { .. } | Action::ClearBadge { .. })), "{out:?}");
     assert_eq!(e.incidents().len(), 1, "history kept");

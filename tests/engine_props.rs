@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use bounceback::engine::view::ViewState;
 use bounceback::engine::{Action, Command, Engine, Event, TabId};
 use bounceback::settings::{CookieClearing, Settings};
 use proptest::prelude::*;
@@ -85,11 +86,11 @@ struct World {
 
 impl World {
     fn deliver(&mut self, event: Event) -> Vec<Action> {
-        let before: BTreeMap<TabId, (String, Option<String>)> = (0..4)
+        let before: BTreeMap<TabId, (Option<ViewState>, Option<String>)> = (0..4)
             .map(|t| {
                 (t, {
                     let v = self.engine.tab_view(t, self.now);
-                    (v.state, v.url)
+                    (Some(v.state), v.url)
                 })
             })
             .collect();
@@ -123,7 +124,7 @@ impl World {
                     assert!(self.cookie_access, "cleared cookies without the permission");
                     let (state, tab_url) = before.get(tab_id).cloned().unwrap_or_default();
                     let view = self.engine.tab_view(*tab_id, self.now);
-                    assert!(state != "healthy" || view.state != "healthy", "cleared cookies of a tab not in recovery");
+                    assert!(state != Some(ViewState::Healthy) || view.state != ViewState::Healthy, "cleared cookies of a tab not in recovery");
                     assert!(tab_url.as_deref() == Some(url.as_str()) || view.url.as_deref() == Some(url.as_str()), "cookies of another URL");
                 }
                 _ => {}

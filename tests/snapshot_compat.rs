@@ -1,6 +1,6 @@
 //! Stored state keeps working: a snapshot written by an earlier build (tests/fixtures,
 //! produced before the engine was split into files and its strings became types) restores,
-//! writes back the same JSON, and shows the popup the same views.
+//! writes back the same JSON, and shows the popup the same views (new fields aside).
 
 use bounceback::engine::{Engine, Event};
 
@@ -27,7 +27,11 @@ fn an_old_snapshot_shows_the_same_views() {
     assert_eq!(views.len(), 11);
     for view in views {
         let tab_id = view["tabId"].as_i64().expect("tabId");
-        assert_eq!(&serde_json::to_value(engine.tab_view(tab_id, now)).expect("serialises"), view, "tab {tab_id}");
+        let new = serde_json::to_value(engine.tab_view(tab_id, now)).expect("serialises");
+        // The view is written only, never read back: fields may be added, none changed.
+        for (key, value) in view.as_object().expect("an object") {
+            assert_eq!(&new[key], value, "tab {tab_id}, {key}");
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The user's one-click commands (popup, banner, notification) for one tab.
 
+use super::incident::Fix;
 use super::recovery::{Phase, Step};
 use super::{url, Action, Command, Engine, OriginState, ProbeMethod, SitePrefs, TabId};
 use crate::settings::CookieClearing;
@@ -38,7 +39,7 @@ impl Engine {
                             t.step = Step::Reload;
                             t.forget_advice();
                         }
-                        self.reload(tab_id, false, "reload", now, out);
+                        self.reload(tab_id, false, Fix::Reload, now, out);
                     }
                     _ => {}
                 }
@@ -49,7 +50,7 @@ impl Engine {
                         t.step = t.step.max(Step::HardReload);
                         t.forget_advice();
                     }
-                    self.reload(tab_id, true, "hard reload", now, out);
+                    self.reload(tab_id, true, Fix::HardReload, now, out);
                 }
             }
             Command::ClearCookies { remember } => {
@@ -73,7 +74,7 @@ impl Engine {
             }
             Command::Resubmit => {
                 if self.tabs.get(&tab_id).is_some_and(|t| t.phase == Phase::FailedPost) {
-                    self.reload(tab_id, false, "resubmit", now, out);
+                    self.reload(tab_id, false, Fix::Resubmit, now, out);
                 }
             }
             Command::WatchWhenBack => {

@@ -6,8 +6,9 @@
 //! clearing, is asked once more). The origin's limits (attempts, total time) give up every
 //! waiting tab of the origin at once, recording one incident per tab.
 
+use super::incident::{Fix, Outcome};
 use super::navigation::Failure;
-use super::recovery::{Phase, Step};
+use super::recovery::{CoreError, ErrorName, Phase, Step};
 use super::{Action, Engine, TabId};
 
 impl Engine {
@@ -15,8 +16,8 @@ impl Engine {
     pub(super) fn advance(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
         let Some(t) = self.tabs.get(&tab_id) else { return };
         match t.step {
-            Step::Reload => self.reload(tab_id, false, "reload", now, out),
-            Step::HardReload => self.reload(tab_id, true, "hard reload", now, out),
+            Step::Reload => self.reload(tab_id, false, Fix::Reload, now, out),
+            Step::HardReload => self.reload(tab_id, true, Fix::HardReload, now, out),
             Step::ClearCookies => {
                 if self.clears_automatically(&t.host) {
                     self.clear_cookies(tab_id, false, now, out);
@@ -28,15 +29,15 @@ impl Engine {
         }
     }
 
-    pub(super) fn reload(&mut self, tab_id: TabId, bypass_cache: bool, fix: &str, now: f64, out: &mut Vec<Action>) {
+    pub(super) fn reload(&mut self, tab_id: TabId, bypass_cache: bool, fix: Fix, now: f64, out: &mut Vec<Action>) {
         let retry_after_wait = self.tabs.get(&tab_id).and_then(|t| self.origins.get(&t.origin)).is_some_and(|o| o.retry_after_wait);
         let timeout = self.settings.probe_timeout_ms;
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
-        if t.phase == Phase::FailedPost && fix != "resubmit" {
+        if t.phase == Phase::FailedPost && fix != Fix::Resubmit {
             return;
         }
         t.phase = Phase::Reloading { deadline_ms: now + timeout.max(60_000.0) };
-        t.pending_fix = Some(fix.to_string());
+        t.pending_fix = Some(fix);
         t.retry_after_waited = retry_after_wait;
         t.tried(fix);
         out.push(Action::ReloadTab { tab_id, url: t.url.clone(), bypass_cache });
@@ -51,14 +52,14 @@ impl Engine {
         if t.phase != Phase::FailedPost {
             t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms, retried };
         }
-        t.tried("cookies cleared");
+        t.tried(Fix::CookiesCleared);
         t.cookies_cleared = true;
         out.push(Action::ClearCookies { tab_id, url: t.url.clone() });
     }
 
     pub(super) fn cookies_cleared(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
         if self.tabs.get(&tab_id).is_some_and(|t| matches!(t.phase, Phase::ClearingCookies { .. })) {
-            self.reload(tab_id, true, "cookies cleared", now, out);
+            self.reload(tab_id, true, Fix::CookiesCleared, now, out);
         }
     }
 
@@ -74,7 +75,7 @@ impl Engine {
         for tab_id in stranded {
             if let Some(t) = self.tabs.get_mut(&tab_id) {
                 t.cookies_cleared = false;
-                t.untry("cookies cleared");
+                t.untry(Fix::CookiesCleared);
             }
             self.give_up(tab_id, now);
         }
@@ -111,7 +112,7 @@ impl Engine {
         t.pending_fix = None;
         if !t.incident_recorded {
             t.incident_recorded = true;
-            let incident = t.incident("gaveUp", None, now);
+            let incident = t.incident(Outcome::GaveUp, None, now);
             self.incidents.record(incident);
         }
     }
@@ -124,7 +125,7 @@ impl Engine {
             match t.phase {
                 Phase::Reloading { deadline_ms } if deadline_ms <= now => {
                     let method = t.method.clone();
-                    let f = Failure { status: None, error: Some("reload timed out".into()), verdict: None, retry_after_s: None };
+                    let f = Failure { status: None, error: Some(ErrorName::Core(CoreError::ReloadTimedOut)), verdict: None, retry_after_s: None };
                     self.failed_again(tab_id, &method, f, now);
                 }
                 Phase::ClearingCookies { deadline_ms, retried } if deadline_ms <= now => {
@@ -134,7 +135,7 @@ impl Engine {
                     if !retried && self.may_clear_cookies() {
                         self.clear_cookies(tab_id, true, now, out);
                     } else {
-                        self.reload(tab_id, true, "cookies cleared", now, out);
+                        self.reload(tab_id, true, Fix::CookiesCleared, now, out);
                     }
                 }
                 Phase::Watching { until_ms } if until_ms <= now => {

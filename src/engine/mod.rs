@@ -54,7 +54,7 @@ use incident::IncidentLog;
 use navigation::{same_page, Failure, LastNav};
 use policy::SitePrefs;
 use probe::{probe_retry_after, OriginState};
-use recovery::{Phase, TabRecovery};
+use recovery::{ErrorName, Phase, TabRecovery};
 use vec_map::VecMap;
 
 /// Version of the [`Snapshot`] format; a snapshot of another version is refused.
@@ -220,7 +220,7 @@ impl Engine {
             Event::NavigationFailed { tab_id, url, method, error } => {
                 self.remember_nav(tab_id, &url, &method, None);
                 let trigger = self.settings.network_errors && detect::network_error_is_retryable(&error);
-                let failure = Failure { status: None, error: Some(error), verdict: None, retry_after_s: None };
+                let failure = Failure { status: None, error: Some(ErrorName::Browser(error)), verdict: None, retry_after_s: None };
                 if trigger {
                     self.navigation_outcome(tab_id, &url, &method, Ok(failure), now, &mut out);
                 } else if self.tabs.get(&tab_id).is_some_and(|t| !same_page(&t.url, &url) || !recovery::is_resendable(&method)) {
@@ -232,7 +232,7 @@ impl Engine {
             Event::WokeUp => self.wake(now, &mut out),
             Event::ProbeCompleted { probe_id, status, error, retry_after } => {
                 let ra = probe_retry_after(retry_after.as_deref(), now);
-                self.probe_completed(probe_id, status, error, ra, now, &mut out);
+                self.probe_completed(probe_id, status, error.map(ErrorName::Browser), ra, now, &mut out);
             }
             Event::CookiesCleared { tab_id, .. } => self.cookies_cleared(tab_id, now, &mut out),
             Event::UserCommanded { tab_id, command } => self.command(tab_id, command, now, &mut out),

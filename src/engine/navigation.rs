@@ -7,7 +7,8 @@
 //! silently. The last navigation of each tab is remembered (bounded) for the page-text event
 //! and for per-site commands on healthy tabs.
 
-use super::recovery::{self, Phase, Step, TabRecovery};
+use super::incident::{Fix, FixedBy, Outcome};
+use super::recovery::{self, ErrorName, Phase, Step, TabRecovery};
 use super::{url, Action, Engine, NotifyKind, OriginState, TabId};
 use crate::detect::{self, Class, PageInput, Verdict};
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,7 @@ pub(super) struct LastNav {
 /// A failed navigation as the engine sees it.
 pub(super) struct Failure {
     pub(super) status: Option<u16>,
-    pub(super) error: Option<String>,
+    pub(super) error: Option<ErrorName>,
     pub(super) verdict: Option<Verdict>,
     pub(super) retry_after_s: Option<f64>,
 }
@@ -55,7 +56,7 @@ fn note_failure(t: &mut TabRecovery, f: &Failure) {
             t.reasons = v.reasons.clone();
         }
     } else if let Some(e) = &f.error {
-        t.summary = e.clone();
+        t.summary = e.as_str().to_string();
     }
 }
 
@@ -199,12 +200,12 @@ impl Engine {
     pub(super) fn page_loaded(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
         let Some(t) = self.tabs.remove(&tab_id) else { return };
         if !t.incident_recorded {
-            let fixed_by = match (&t.pending_fix, t.retry_after_waited) {
-                (Some(f), true) if f == "reload" => "retry-after wait".to_string(),
-                (Some(f), _) => f.clone(),
-                (None, _) => "page loaded".to_string(),
+            let fixed_by = match (t.pending_fix, t.retry_after_waited) {
+                (Some(Fix::Reload), true) => FixedBy::RetryAfterWait,
+                (Some(f), _) => f.into(),
+                (None, _) => FixedBy::PageLoaded,
             };
-            self.incidents.record(t.incident("recovered", Some(fixed_by), now));
+            self.incidents.record(t.incident(Outcome::Recovered, Some(fixed_by), now));
             if self.settings.notifications {
                 out.push(Action::Notify { id: format!("recovered-{tab_id}"), kind: NotifyKind::Recovered, site: t.host });
             }

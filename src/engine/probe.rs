@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::events::ProbeMethod;
-use super::recovery::Phase;
+use super::recovery::{CoreError, ErrorName, Phase};
 use super::{Action, Engine, NotifyKind, TabId};
 use crate::detect;
 
@@ -29,7 +29,7 @@ pub struct InFlight {
 
 /// One origin's shared schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "RawOriginState", into = "RawOriginState")]
 pub struct OriginState {
     /// Failed attempts (probes answering unhealthy, reloads failing again) so far.
     pub attempts: u32,
@@ -40,17 +40,96 @@ pub struct OriginState {
     /// The current wait is a server's `Retry-After`.
     pub retry_after_wait: bool,
     pub in_flight: Option<InFlight>,
-    /// The credential-less comparison probe was already made in this outage.
-    pub cookie_checked: bool,
     /// No probe before this: the server's `Retry-After`.
-    #[serde(default)]
     pub not_before_ms: Option<f64>,
-    /// The next scheduled probe goes without credentials (a credentialed one failed).
+    /// Where the outage's one comparison of a probe with and without cookies stands.
+    pub cookie_comparison: CookieComparison,
+}
+
+/// The cookie comparison, once per outage: after a credentialed probe fails with an HTTP
+/// error, the next scheduled probe goes without credentials; if that one is healthy, a
+/// credentialed probe follows at once and its failure puts the blame on the cookies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieComparison {
+    /// Not made in this outage (no credentialed probe has failed with an HTTP error yet).
+    NotMade,
+    /// The next scheduled probe goes without credentials.
+    Planned,
+    /// The probe without credentials went out (and, if it was healthy, the credentialed
+    /// one after it was answered): done for this outage.
+    Made,
+    /// The probe without credentials was healthy; the credentialed one in flight decides.
+    HealthyWithoutCookies,
+}
+
+impl CookieComparison {
+    /// The snapshot's three flags (`cookieChecked`, `compareNext`, `credlessHealthy`).
+    fn flags(self) -> (bool, bool, bool) {
+        match self {
+            CookieComparison::NotMade => (false, false, false),
+            CookieComparison::Planned => (false, true, false),
+            CookieComparison::Made => (true, false, false),
+            CookieComparison::HealthyWithoutCookies => (true, false, true),
+        }
+    }
+
+    fn from_flags(cookie_checked: bool, compare_next: bool, credless_healthy: bool) -> CookieComparison {
+        match (cookie_checked, compare_next, credless_healthy) {
+            (_, _, true) => CookieComparison::HealthyWithoutCookies,
+            (false, true, _) => CookieComparison::Planned,
+            (true, _, _) => CookieComparison::Made,
+            (false, false, false) => CookieComparison::NotMade,
+        }
+    }
+}
+
+/// [`OriginState`] as snapshots store it: the cookie comparison as three flags.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawOriginState {
+    attempts: u32,
+    started_ms: f64,
+    next_ms: Option<f64>,
+    retry_after_wait: bool,
+    in_flight: Option<InFlight>,
+    cookie_checked: bool,
     #[serde(default)]
-    pub compare_next: bool,
-    /// The credential-less probe was healthy; the credentialed one in flight decides.
+    not_before_ms: Option<f64>,
     #[serde(default)]
-    pub credless_healthy: bool,
+    compare_next: bool,
+    #[serde(default)]
+    credless_healthy: bool,
+}
+
+impl From<RawOriginState> for OriginState {
+    fn from(r: RawOriginState) -> OriginState {
+        OriginState {
+            attempts: r.attempts,
+            started_ms: r.started_ms,
+            next_ms: r.next_ms,
+            retry_after_wait: r.retry_after_wait,
+            in_flight: r.in_flight,
+            not_before_ms: r.not_before_ms,
+            cookie_comparison: CookieComparison::from_flags(r.cookie_checked, r.compare_next, r.credless_healthy),
+        }
+    }
+}
+
+impl From<OriginState> for RawOriginState {
+    fn from(o: OriginState) -> RawOriginState {
+        let (cookie_checked, compare_next, credless_healthy) = o.cookie_comparison.flags();
+        RawOriginState {
+            attempts: o.attempts,
+            started_ms: o.started_ms,
+            next_ms: o.next_ms,
+            retry_after_wait: o.retry_after_wait,
+            in_flight: o.in_flight,
+            cookie_checked,
+            not_before_ms: o.not_before_ms,
+            compare_next,
+            credless_healthy,
+        }
+    }
 }
 
 impl OriginState {
@@ -62,10 +141,8 @@ impl OriginState {
             next_ms: None,
             retry_after_wait: false,
             in_flight: None,
-            cookie_checked: false,
             not_before_ms: None,
-            compare_next: false,
-            credless_healthy: false,
+            cookie_comparison: CookieComparison::NotMade,
         }
     }
 
@@ -157,7 +234,7 @@ impl Engine {
         &mut self,
         probe_id: u64,
         status: Option<u16>,
-        error: Option<String>,
+        error: Option<ErrorName>,
         retry_after_s: Option<f64>,
         now: f64,
         out: &mut Vec<Action>,
@@ -175,12 +252,18 @@ impl Engine {
         if !probe.credentials && healthy {
             // Healthy without cookies: ask again with them at once; that answer decides.
             if let Some(o) = self.origins.get_mut(&origin_key) {
-                o.credless_healthy = true;
+                o.cookie_comparison = CookieComparison::HealthyWithoutCookies;
             }
             self.send_probe(&origin_key, ProbeMethod::Head, true, now, out);
             return;
         }
-        let credless_healthy = self.origins.get_mut(&origin_key).is_some_and(|o| std::mem::take(&mut o.credless_healthy));
+        let credless_healthy = self.origins.get_mut(&origin_key).is_some_and(|o| {
+            let decides = o.cookie_comparison == CookieComparison::HealthyWithoutCookies;
+            if decides {
+                o.cookie_comparison = CookieComparison::Made;
+            }
+            decides
+        });
         if healthy {
             for tab_id in waiting {
                 self.advance(tab_id, now, out);
@@ -204,7 +287,7 @@ impl Engine {
             if let Some(t) = self.tabs.get_mut(&tab_id) {
                 match status {
                     Some(s) => t.saw_status(s),
-                    None => t.last_error = error.clone().or(Some("no answer".into())),
+                    None => t.last_error = Some(error.clone().unwrap_or(ErrorName::Core(CoreError::NoAnswer))),
                 }
             }
         }
@@ -219,8 +302,8 @@ impl Engine {
                 }
             }
         } else if probe.credentials && status.is_some_and(|s| s >= 400) && !waiting.is_empty() {
-            if let Some(o) = self.origins.get_mut(&origin_key).filter(|o| !o.cookie_checked) {
-                o.compare_next = true;
+            if let Some(o) = self.origins.get_mut(&origin_key).filter(|o| o.cookie_comparison == CookieComparison::NotMade) {
+                o.cookie_comparison = CookieComparison::Planned;
             }
         }
         self.probe_failed(&origin_key, retry_after_s, now);
@@ -270,7 +353,7 @@ impl Engine {
     pub(super) fn expire_probes(&mut self, now: f64, out: &mut Vec<Action>) {
         let timed_out: Vec<u64> = self.origins.values().filter_map(|o| o.in_flight.as_ref().filter(|p| p.deadline_ms <= now).map(|p| p.probe_id)).collect();
         for probe_id in timed_out {
-            self.probe_completed(probe_id, None, Some("probe timed out".into()), None, now, out);
+            self.probe_completed(probe_id, None, Some(ErrorName::Core(CoreError::ProbeTimedOut)), None, now, out);
         }
     }
 
@@ -282,9 +365,11 @@ impl Engine {
             // After a failed credentialed probe, the next one goes without credentials (once
             // per outage): it costs no extra request unless the site answers it healthily.
             let compare = self.origins.get_mut(&origin_key).is_some_and(|o| {
-                let c = std::mem::take(&mut o.compare_next);
-                o.cookie_checked |= c;
-                c
+                let planned = o.cookie_comparison == CookieComparison::Planned;
+                if planned {
+                    o.cookie_comparison = CookieComparison::Made;
+                }
+                planned
             });
             self.send_probe(&origin_key, ProbeMethod::Head, !compare, now, out);
         }
@@ -301,5 +386,16 @@ mod tests {
         assert!(!is_healthy(Some(502)) && !is_healthy(None) && !is_healthy(Some(404)) && !is_healthy(Some(100)));
         assert!(retry_with_get(ProbeMethod::Head, Some(405)));
         assert!(!retry_with_get(ProbeMethod::Get, Some(405)));
+    }
+
+    #[test]
+    fn the_cookie_comparison_is_stored_as_the_old_three_flags() {
+        use CookieComparison::*;
+        for c in [NotMade, Planned, Made, HealthyWithoutCookies] {
+            let (checked, next, healthy) = c.flags();
+            assert_eq!(CookieComparison::from_flags(checked, next, healthy), c);
+        }
+        assert_eq!(Made.flags(), (true, false, false));
+        assert_eq!(Planned.flags(), (false, true, false));
     }
 }

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::badge::{colors, Badge};
 use super::events::TabId;
-use super::recovery::{Advice, Phase, Step, TabRecovery};
+use super::incident::Fix;
+use super::recovery::{Advice, ErrorName, Phase, Step, TabRecovery};
 use super::{url, Action, Engine};
 use crate::settings::CookieClearing;
 
@@ -16,14 +17,16 @@ use crate::settings::CookieClearing;
 #[serde(rename_all = "camelCase")]
 pub struct TabView {
     pub tab_id: TabId,
-    /// "healthy" | "recovering" | "probing" | "waitingRetryAfter" | "offline" | "gaveUp" |
-    /// "watching" | "failedPost".
-    pub state: String,
+    pub state: ViewState,
+    /// The page is being brought back (the state is one of the active ones).
+    pub active: bool,
+    /// The in-page banner shows this view (the tab is active and the banner setting is on).
+    pub show_banner: bool,
     pub url: Option<String>,
     /// The host.
     pub site: Option<String>,
     pub last_status: Option<u16>,
-    pub last_error: Option<String>,
+    pub last_error: Option<ErrorName>,
     pub vendor: Option<String>,
     pub summary: String,
     pub reasons: Vec<String>,
@@ -31,8 +34,8 @@ pub struct TabView {
     pub attempt: u32,
     pub max_attempts: u32,
     pub next_attempt_at_ms: Option<f64>,
-    /// "probe" | "reload" | "hardReload" | "clearCookies" | "giveUp", while recovering.
-    pub next_step: Option<String>,
+    /// While recovering: what the next healthy answer leads to.
+    pub next_step: Option<NextStep>,
     pub cookies_suspected: bool,
     /// The cookie policy that applies to this site.
     pub cookie_clearing: CookieClearing,
@@ -41,9 +44,76 @@ pub struct TabView {
     /// (empty otherwise).
     pub advice: Vec<Advice>,
     /// What was tried, in order.
-    pub tried: Vec<String>,
+    pub tried: Vec<Fix>,
     /// While watching: when the watch ends.
     pub watch_until_ms: Option<f64>,
+}
+
+/// Where a tab stands, as the popup, the badge's title and the banner name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ViewState {
+    /// Not in recovery.
+    Healthy,
+    /// Waiting for the next probe, reloading or clearing cookies.
+    Recovering,
+    /// A probe of the site is out.
+    Probing,
+    /// Waiting out the server's `Retry-After`.
+    WaitingRetryAfter,
+    /// The browser is offline; recovery resumes when it is back.
+    Offline,
+    /// Recovery gave up; advice shows.
+    GaveUp,
+    /// After giving up, checking slowly to say when the site is back.
+    Watching,
+    /// A failed POST (or other non-idempotent request) waits for the user.
+    FailedPost,
+}
+
+impl ViewState {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewState::Healthy => "healthy",
+            ViewState::Recovering => "recovering",
+            ViewState::Probing => "probing",
+            ViewState::WaitingRetryAfter => "waitingRetryAfter",
+            ViewState::Offline => "offline",
+            ViewState::GaveUp => "gaveUp",
+            ViewState::Watching => "watching",
+            ViewState::FailedPost => "failedPost",
+        }
+    }
+
+    /// Whether the page is being brought back: the popup offers Retry now and Stop, and the
+    /// in-page banner shows.
+    pub fn is_active(self) -> bool {
+        matches!(self, ViewState::Recovering | ViewState::Probing | ViewState::WaitingRetryAfter | ViewState::Offline)
+    }
+}
+
+/// What the next healthy answer of the site leads to, as the popup names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NextStep {
+    /// Checking the site first (a reload follows a healthy answer).
+    Probe,
+    Reload,
+    HardReload,
+    ClearCookies,
+    GiveUp,
+}
+
+impl From<Step> for NextStep {
+    fn from(step: Step) -> NextStep {
+        match step {
+            Step::Reload => NextStep::Reload,
+            Step::HardReload => NextStep::HardReload,
+            Step::ClearCookies => NextStep::ClearCookies,
+            Step::GiveUp => NextStep::GiveUp,
+        }
+    }
 }
 
 impl Engine {
@@ -55,7 +125,9 @@ impl Engine {
             let host = url.as_deref().and_then(url::parse).map(|p| p.host);
             return TabView {
                 tab_id,
-                state: "healthy".into(),
+                state: ViewState::Healthy,
+                active: false,
+                show_banner: false,
                 site_enabled: host.as_deref().map_or(true, |h| self.site_enabled(h)),
                 cookie_clearing: host.as_deref().map_or(self.settings.cookie_clearing, |h| self.cookie_policy(h)),
                 site: host,
@@ -78,27 +150,29 @@ impl Engine {
         let origin = self.origins.get(&t.origin);
         let probing = origin.is_some_and(|o| o.in_flight.is_some());
         let state = match t.phase {
-            Phase::FailedPost => "failedPost",
-            Phase::GaveUp => "gaveUp",
-            Phase::Watching { .. } => "watching",
-            _ if !self.online => "offline",
-            Phase::Waiting if probing => "probing",
-            Phase::Waiting if origin.is_some_and(|o| o.retry_after_wait) => "waitingRetryAfter",
-            _ => "recovering",
+            Phase::FailedPost => ViewState::FailedPost,
+            Phase::GaveUp => ViewState::GaveUp,
+            Phase::Watching { .. } => ViewState::Watching,
+            _ if !self.online => ViewState::Offline,
+            Phase::Waiting if probing => ViewState::Probing,
+            Phase::Waiting if origin.is_some_and(|o| o.retry_after_wait) => ViewState::WaitingRetryAfter,
+            _ => ViewState::Recovering,
         };
         let next_attempt_at_ms = match t.phase {
             Phase::Waiting | Phase::Watching { .. } => origin.and_then(|o| o.next_ms),
             _ => None,
         };
         let next_step = match t.phase {
-            Phase::Waiting if t.step == Step::Reload => Some("probe"),
-            Phase::Waiting => Some(t.step.name()),
-            Phase::Reloading { .. } | Phase::ClearingCookies { .. } => Some(t.step.escalate().name()),
+            Phase::Waiting if t.step == Step::Reload => Some(NextStep::Probe),
+            Phase::Waiting => Some(t.step.into()),
+            Phase::Reloading { .. } | Phase::ClearingCookies { .. } => Some(t.step.escalate().into()),
             _ => None,
         };
         TabView {
             tab_id,
-            state: state.into(),
+            state,
+            active: state.is_active(),
+            show_banner: state.is_active() && self.settings.banner,
             url: Some(t.url.clone()),
             site: Some(t.host.clone()),
             last_status: t.last_status,
@@ -109,7 +183,7 @@ impl Engine {
             attempt: t.attempts,
             max_attempts: self.settings.max_attempts,
             next_attempt_at_ms,
-            next_step: next_step.map(str::to_string),
+            next_step,
             cookies_suspected: t.cookies_suspected,
             cookie_clearing: self.cookie_policy(&t.host),
             site_enabled: self.site_enabled(&t.host),
