@@ -39,9 +39,12 @@ impl World {
         let mut queue = vec![event];
         while let Some(event) = queue.pop() {
             if self.restart_every_batch {
-                // The background is killed and restored between any two events.
-                let snapshot = self.engine.snapshot();
-                self.engine = Engine::restore(snapshot).expect("own snapshot restores");
+                // The background is killed and restored between any two events: the state
+                // survives only as the JSON text the shell stores.
+                let json = serde_json::to_string(&self.engine.snapshot()).expect("serialises");
+                let restored = Engine::restore_json(&json).expect("own snapshot restores");
+                assert_eq!(restored, self.engine, "the snapshot keeps the whole state");
+                self.engine = restored;
             }
             let is_wake = matches!(event, Event::WokeUp);
             let out = self.engine.handle(event, self.now);
