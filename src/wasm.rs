@@ -155,6 +155,12 @@ impl Core {
         to_js(&self.engine.tab_view(tab_id as i64, now_ms))
     }
 
+    /// The countdowns the badges show, as `[[tabId, atMs], ...]`: what a restarted
+    /// background resumes ticking.
+    pub fn countdowns(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.badge_countdowns())
+    }
+
     /// The recent incidents, oldest first.
     pub fn incidents(&self) -> Result<JsValue, JsValue> {
         to_js(self.engine.incidents())

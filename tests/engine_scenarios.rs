@@ -77,7 +77,7 @@ fn nav(tab: TabId, url: &str, method: &str, status: u16, headers: Vec<(String, S
 fn probes(out: &[Action]) -> Vec<(u64, String, bool)> {
     out.iter()
         .filter_map(|a| match a {
-            Action::Probe { probe_id, url, credentials, method } => {
+            Action::Probe { probe_id, url, credentials, method, .. } => {
                 assert_eq!(*method, ProbeMethod::Head);
                 Some((*probe_id, url.clone(), *credentials))
             }
@@ -138,7 +138,10 @@ fn bad_gateway_then_healthy_probe_single_reload_incident_recorded() {
     assert!(!has(&out, |a| matches!(a, Action::ClearBadge { .. })));
     let out = h.fail(1, URL, 200);
     assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Recovered, site } if id == "recovered-1" && site == "shop.example")));
+    assert!(has(
+        &out,
+        |a| matches!(a, Action::Notify { id, kind: NotifyKind::Recovered, site, tab_id: 1, unless_tab_seen: true } if id == "recovered-1" && site == "shop.example")
+    ));
     assert_eq!(h.wake, None);
     assert_eq!(h.state(1), ViewState::Healthy);
     let inc = h.e.incidents();
@@ -590,7 +593,10 @@ fn give_up_with_advice_then_watch_notifies() {
     let out = h.wake_up();
     let id = probes(&out)[0].0;
     let out = h.answer(id, 200);
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Back, site } if id == "back-1" && site == "shop.example")));
+    assert!(has(
+        &out,
+        |a| matches!(a, Action::Notify { id, kind: NotifyKind::Back, site, tab_id: 1, unless_tab_seen: false } if id == "back-1" && site == "shop.example")
+    ));
     assert!(reloads(&out).is_empty());
     assert_eq!(h.e.incidents().len(), 1);
 }
@@ -892,4 +898,41 @@ fn advice_json_is_codes_with_argument_arrays() {
             {"code": "watchOffer", "args": []},
         ])
     );
+}
+
+/// The decisions the shell used to make: the probe's timeout, which views show the banner,
+/// which notifications are wanted, which tab a notification click shows, and the countdowns
+/// a restarted background resumes.
+#[test]
+fn the_shell_is_told_what_it_used_to_decide() {
+    let settings = Settings { max_attempts: 1, probe_timeout_ms: 7_000.0, notifications: false, ..Settings::default() };
+    let mut h = H::new(settings.clone());
+    h.fail(1, URL, 502);
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.active && v.show_banner);
+    let countdowns = h.e.badge_countdowns();
+    assert_eq!(countdowns, vec![(1, h.wake.unwrap())]);
+    let out = h.wake_up();
+    assert!(has(&out, |a| matches!(a, Action::Probe { timeout_ms, .. } if *timeout_ms == 7_000.0)), "{out:?}");
+    assert!(h.e.badge_countdowns().is_empty(), "no countdown while the probe is out");
+    let id = probes(&out)[0].0;
+    h.answer(id, 502);
+    assert_eq!(h.state(1), ViewState::GaveUp);
+    let v = h.e.tab_view(1, h.now);
+    assert!(!v.active && !v.show_banner);
+    h.cmd(1, Command::WatchWhenBack);
+    let out = h.wake_up();
+    let id = probes(&out)[0].0;
+    let out = h.answer(id, 200);
+    assert!(!has(&out, |a| matches!(a, Action::Notify { .. })), "notifications are off: {out:?}");
+
+    let mut h = H::new(Settings { banner: false, ..settings });
+    h.fail(1, URL, 502);
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.active && !v.show_banner, "the banner setting is off");
+
+    let out = h.send(Event::NotificationClicked { notification_id: "recovered-12".into() });
+    assert!(has(&out, |a| matches!(a, Action::ShowTab { tab_id: 12 })), "{out:?}");
+    let out = h.send(Event::NotificationClicked { notification_id: "someone-else-12".into() });
+    assert!(!has(&out, |a| matches!(a, Action::ShowTab { .. })), "{out:?}");
 }

@@ -240,6 +240,11 @@ impl Engine {
                 self.tabs.remove(&tab_id);
                 self.last_nav.remove(&tab_id);
             }
+            Event::NotificationClicked { notification_id } => {
+                if let Some(tab_id) = NotifyKind::tab_of(&notification_id) {
+                    out.push(Action::ShowTab { tab_id });
+                }
+            }
             Event::ConnectivityChanged { online } => self.connectivity(online, now, &mut out),
             Event::CookieAccessChanged { allowed } => self.cookie_access_changed(allowed, now),
             Event::SettingsChanged { settings } => {

@@ -207,7 +207,7 @@ impl Engine {
             };
             self.incidents.record(t.incident(Outcome::Recovered, Some(fixed_by), now));
             if self.settings.notifications {
-                out.push(Action::Notify { id: format!("recovered-{tab_id}"), kind: NotifyKind::Recovered, site: t.host });
+                out.push(NotifyKind::Recovered.notification(tab_id, t.host));
             }
         }
         out.push(Action::ClearBadge { tab_id });

@@ -227,7 +227,7 @@ impl Engine {
         self.next_probe_id += 1;
         origin.next_ms = None;
         origin.in_flight = Some(InFlight { probe_id, url: url.clone(), method, credentials, deadline_ms: now + timeout });
-        out.push(Action::Probe { probe_id, url, method, credentials });
+        out.push(Action::Probe { probe_id, url, method, credentials, timeout_ms: timeout });
     }
 
     pub(super) fn probe_completed(
@@ -272,7 +272,9 @@ impl Engine {
                 self.tabs.values().filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Watching { .. })).map(|t| t.tab_id).collect();
             for tab_id in watchers {
                 if let Some(t) = self.tabs.remove(&tab_id) {
-                    out.push(Action::Notify { id: format!("back-{tab_id}"), kind: NotifyKind::Back, site: t.host });
+                    if self.settings.notifications {
+                        out.push(NotifyKind::Back.notification(tab_id, t.host));
+                    }
                     out.push(Action::ClearBadge { tab_id });
                 }
             }

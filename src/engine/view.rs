@@ -117,6 +117,12 @@ impl From<Step> for NextStep {
 }
 
 impl Engine {
+    /// The countdowns the badges show (tab, deadline), for a shell that restarts and must
+    /// resume ticking them.
+    pub fn badge_countdowns(&self) -> Vec<(TabId, f64)> {
+        self.tabs.values().filter_map(|t| Some((t.tab_id, t.badge.as_ref()?.countdown_to_ms?))).collect()
+    }
+
     /// The popup's view of a tab.
     pub fn tab_view(&self, tab_id: TabId, now_ms: f64) -> TabView {
         let _ = now_ms;
