@@ -395,7 +395,8 @@ fn short(s: String) -> String {
     }
 }
 
-#[cfg(test)]
+// Native only, as `Settings::parse` is.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -1,4 +1,5 @@
 //! `bounceback classify` end to end: arguments, stdin/file input, JSON shape, exit codes.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
 use std::process::{Command, Stdio};

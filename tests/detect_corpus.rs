@@ -5,6 +5,7 @@
 //! - no other case may ever be `server_error`, in either mode;
 //! - with status: `rate_limited` stays `rate_limited`, `client_error` is `client_error` or
 //!   `challenge` (the Cloudflare "Just a moment..." 503 must be `challenge`).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,5 @@
 //! Property tests: invariants of the recovery engine over random event sequences.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 

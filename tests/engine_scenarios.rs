@@ -1,4 +1,5 @@
 //! Simulated-clock scenarios of the recovery engine: events in, actions checked, no browser.
+#![cfg(not(target_arch = "wasm32"))]
 
 use bounceback::engine::incident::{Fix, FixedBy, Outcome};
 use bounceback::engine::recovery::ErrorName;

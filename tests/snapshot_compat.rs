@@ -1,6 +1,7 @@
 //! Stored state keeps working: a snapshot written by an earlier build (tests/fixtures,
 //! produced before the engine was split into files and its strings became types) restores,
 //! writes back the same JSON, and shows the popup the same views (new fields aside).
+#![cfg(not(target_arch = "wasm32"))]
 
 use bounceback::engine::{Engine, Event};
 
