@@ -29,7 +29,6 @@ mod commands;
 mod escalation;
 mod events;
 pub mod incident;
-mod lower;
 mod navigation;
 mod policy;
 pub mod probe;
