@@ -12,16 +12,16 @@
 //! change it:
 //! - this file: the state, [`Engine::handle`] (dispatch of each event to the job that owns
 //!   it), snapshot and restore, and the bookkeeping every batch ends with;
-//! - [`events`]: the vocabulary (events in, actions out) and its strict parser;
-//! - [`navigation`]: a tab's navigations start, re-fail and end its recovery;
+//! - `events`: the vocabulary (events in, actions out) and its strict parser;
+//! - `navigation`: a tab's navigations start, re-fail and end its recovery;
 //! - [`probe`]: the per-origin shared schedule, probes and the cookie comparison;
-//! - [`escalation`]: a healthy origin's next step per tab, reloads, clearing cookies, giving up;
-//! - [`commands`]: the user's one-click commands;
+//! - `escalation`: a healthy origin's next step per tab, reloads, clearing cookies, giving up;
+//! - `commands`: the user's one-click commands;
 //! - [`view`]: the popup's view and the badges; [`badge`]: the badge's data;
-//! - [`policy`]: what the settings and per-site choices allow;
+//! - `policy`: what the settings and per-site choices allow;
 //! - [`recovery`]: one tab's recovery state and its advice; [`incident`]: the history;
 //! - [`backoff`]: how long to wait; [`url`]: the little URL parsing needed;
-//!   [`vec_map`]: the small ordered map the state is kept in.
+//!   `vec_map`: the small ordered map the state is kept in.
 
 pub mod backoff;
 pub mod badge;
