@@ -1,9 +1,10 @@
 // The events the shell really sends its core, recorded in the fake browser (lib/fake-browser.mjs)
 // while the built background goes through a varied life: pages that fail with a status, with
 // an error page served as 200, with a dropped connection, a Retry-After; the popup's and the
-// banner's commands, saved settings, a notification clicked, a tab closed. Every shape it sent
-// must be in tests/fixtures/shell-events.json, which tests/wasm_boundary.rs replays in a
-// browser against the wasm build (lib/recorded-events.mjs).
+// banner's commands, cookies cleared, saved settings, a notification clicked, a tab closed.
+// Every shape it sent must be in tests/fixtures/shell-events.json, which tests/wasm_boundary.rs
+// replays in a browser against the wasm build; this test owns that fixture and rewrites it
+// with BOUNCEBACK_RECORD_EVENTS=1 (lib/recorded-events.mjs).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,13 @@ test('the events the shell sends are the ones the wasm boundary test replays', {
     const drop = await b.openTab(server.url('/e-drop'));
     await b.waitFor(() => sent('probeCompleted', (e) => e.error != null), { skipWaits: true, message: 'a probe failed without an answer' });
 
+    // Clearing the site's cookies, asked from the popup (the permission is granted).
+    server.route('/e-cookie', { failWithCookie: 'big' });
+    b.setCookie(server.url('/'), 'big');
+    const cookie = await b.openTab(server.url('/e-cookie'));
+    await b.message({ type: 'command', tabId: cookie, command: { type: 'clearCookies', remember: false } });
+    await b.waitFor(() => b.title(cookie) === 'Recovered', { skipWaits: true, message: 'the page came back without its cookies' });
+
     // The popup: a command, settings saved.
     await b.message({ type: 'command', tabId: drop, command: { type: 'hardReload' } });
     await b.message({ type: 'command', tabId: drop, command: { type: 'stop' } });
@@ -57,13 +65,13 @@ test('the events the shell sends are the ones the wasm boundary test replays', {
     await b.waitFor(() => sent('tabClosed'), { message: 'the closed tab was reported' });
 
     for (const type of ['navigationStarted', 'navigationCompleted', 'navigationFailed', 'pageTextSeen', 'userCommanded', 'wokeUp',
-      'probeCompleted', 'settingsChanged', 'notificationClicked', 'tabClosed', 'cookieAccessChanged']) {
+      'probeCompleted', 'cookiesCleared', 'settingsChanged', 'notificationClicked', 'tabClosed', 'cookieAccessChanged']) {
       assert.ok(sent(type), `the shell sent a ${type}`);
     }
     assert.deepEqual(b.errors, []);
   } finally {
     await b.close();
   }
-  const missing = checkRecorded(b.coreEvents);
+  const missing = checkRecorded(b.coreEvents, { owner: true });
   assert.deepEqual(missing, [], 'new event shapes: run BOUNCEBACK_RECORD_EVENTS=1 node --test tests/shell/ and commit the fixture');
 });
