@@ -3,8 +3,9 @@
 #
 #   ./build.sh          check and install what the build needs, build dist/chromium, dist/firefox
 #                       and their packages
-#   ./build.sh test     build, then run every test layer (cargo, wasm-bindgen-test in a headless
-#                       browser, web-ext lint, end to end in headless Chromium and Firefox)
+#   ./build.sh test     check style (cargo fmt, clippy for native and wasm32), build, then run
+#                       every test layer (cargo, wasm-bindgen-test in a headless browser,
+#                       web-ext lint, end to end in headless Chromium and Firefox)
 #   ./build.sh bench    build, then measure sizes and costs (see README, "Performance")
 #   ./build.sh demo     build, then open a browser with the extension on a local failing site
 #
@@ -186,6 +187,22 @@ find_browsers() {
   export CHROMIUM_BIN CHROMEDRIVER FIREFOX_BIN GECKODRIVER
 }
 
+# Fast and first: the style the tree is kept in, and clippy's warnings as errors, for the
+# native build and the wasm one (each target compiles different code).
+test_style() {
+  say "cargo fmt --check; cargo clippy (native and $WASM_TARGET, all targets, warnings denied)"
+  local component
+  for component in rustfmt clippy; do
+    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+      command -v rustup >/dev/null 2>&1 || die "'cargo ${component/rustfmt/fmt}' is missing: install the $component component of your Rust toolchain"
+      rustup component add "$component"
+    fi
+  done
+  cargo fmt --check || die "the tree is not formatted: run cargo fmt"
+  cargo clippy --locked --all-targets -- -D warnings
+  cargo clippy --locked --target "$WASM_TARGET" --all-targets -- -D warnings
+}
+
 test_native() {
   say "cargo test (unit, scenario, property and corpus tests)"
   cargo test --locked
@@ -220,6 +237,8 @@ test_e2e() {
 }
 
 run_tests() {
+  check_build_tools
+  test_style
   build
   find_browsers
   test_native

@@ -25,8 +25,7 @@ fn median_us(batches: usize, iters: usize, f: impl Fn()) -> f64 {
 }
 
 fn main() {
-    let corpus = std::env::var_os("BOUNCEBACK_CORPUS")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"), Into::into);
+    let corpus = std::env::var_os("BOUNCEBACK_CORPUS").map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus"), Into::into);
     let small = std::fs::read_dir(corpus.join("cases"))
         .ok()
         .and_then(|d| d.flatten().find(|e| e.file_name().to_string_lossy().contains("nginx-50x")))

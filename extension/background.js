@@ -2,17 +2,18 @@
 //
 // It turns browser events into core events, feeds them to the core one at a time with the
 // current time, persists the core's snapshot, and then carries out the actions the core
-// returned, in order. It decides nothing itself. It may be killed at any moment (Chromium
-// stops an idle service worker after ~30 s, Firefox unloads an idle event page), so every
-// listener is registered synchronously at top level and awaits one `ready` promise that
-// instantiates the wasm and restores the state; every wait the core asks for is backed by an
-// alarm as well as a timer.
+// returned, in order. It decides nothing itself: what to probe and for how long, which tab
+// to reload, which badge, banner and notification to show, and which tab a notification
+// click brings forward all come from the core's actions and views. It may be killed at any
+// moment (Chromium stops an idle service worker after ~30 s, Firefox unloads an idle event
+// page), so every listener is registered synchronously at top level and awaits one `ready`
+// promise that instantiates the wasm and restores the state; every wait the core asks for is
+// backed by an alarm as well as a timer.
 //
-// It also keeps the user informed, in the browser's own words (_locales): the badge counts
+// It words what the core decided in the browser's own language (_locales): the badge counts
 // down each second while a countdown is pending and this background is alive (one timer chain
-// that stops when no countdown remains; after a restart it resumes from storage.session), the
-// in-page banner of a recovering tab is told about each change of that tab, and notifications
-// are shown only when the user wants them and would not see the page anyway.
+// that stops when no countdown remains; after a restart the core says which countdowns are
+// pending), and the in-page banner of a tab is told about each change of that tab.
 
 import init, { Core, validateSettings } from './wasm/bounceback.js';
 import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
@@ -21,9 +22,6 @@ const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
 const SETTINGS_KEY = 'settings';
 const DURABLE_KEY = 'durableSnapshot';
-const COUNTDOWNS_KEY = 'badgeCountdowns';
-/** View states in which the page is being brought back, and the banner shows. */
-const BANNER_STATES = new Set(['recovering', 'probing', 'waitingRetryAfter', 'offline']);
 
 let core = null;
 let lastDurable = null;
@@ -69,8 +67,7 @@ async function loadCore() {
 
 const ready = loadCore().then(async (c) => {
   core = c;
-  const { [COUNTDOWNS_KEY]: saved } = await api.storage.session.get(COUNTDOWNS_KEY);
-  for (const [tabId, atMs] of saved ?? []) countdowns.set(tabId, atMs);
+  for (const [tabId, atMs] of core.countdowns()) countdowns.set(tabId, atMs);
   tickBadges();
   // The permission may have changed while we were not running.
   const access = await cookieAccessEvent().catch((e) => console.warn('Bounceback: cannot check the cookies permission', e));
@@ -122,7 +119,6 @@ async function step(event) {
       console.warn('Bounceback: action failed', action, e);
     }
   }
-  if (touched.size) await saveCountdowns();
   for (const tabId of touched) tellBanner(tabId);
   return actions;
 }
@@ -166,6 +162,8 @@ async function perform(action) {
       return api.action.setBadgeText({ tabId: action.tabId, text: '' });
     case 'notify':
       return notify(action);
+    case 'showTab':
+      return showTab(action);
     default:
       console.warn('Bounceback: unknown action', action);
   }
@@ -174,7 +172,7 @@ async function perform(action) {
 // ---- The badge. The core says what to show; a pending countdown is re-rendered here each
 // second, from its deadline, for as long as this background happens to be alive.
 
-/** tabId -> the deadline its badge counts down to. Mirrored in storage.session. */
+/** tabId -> the deadline its badge counts down to (after a restart: `core.countdowns()`). */
 const countdowns = new Map();
 let badgeTicker = null;
 
@@ -210,16 +208,11 @@ function tickBadges() {
   if (countdowns.size) badgeTicker = setTimeout(tickBadges, next + 20);
 }
 
-function saveCountdowns() {
-  return api.storage.session.set({ [COUNTDOWNS_KEY]: [...countdowns] });
-}
-
 // ---- The in-page banner (content.js): told about every change of its tab while it listens.
 
 function bannerView(tabId) {
-  if (!core.settings().banner) return null;
   const view = core.view(tabId, Date.now());
-  return BANNER_STATES.has(view.state) ? view : null;
+  return view.showBanner ? view : null;
 }
 
 function tellBanner(tabId) {
@@ -227,15 +220,13 @@ function tellBanner(tabId) {
   api.tabs.sendMessage(tabId, { type: 'banner', view: bannerView(tabId) }, { frameId: 0 }).catch(() => {});
 }
 
-// ---- Notifications: only when wanted, and "the page is back" only when the user would not
-// see it anyway (its tab is not the active tab of a focused window).
+// ---- Notifications, as the core asks for them: with `unlessTabSeen`, left out when the tab
+// is the active tab of a focused window (the user sees the page anyway).
 
-async function notify({ id, kind, site }) {
-  if (!core.settings().notifications) return;
-  const [, tabIdText] = /-(\d+)$/.exec(id) ?? [];
-  const tab = tabIdText ? await api.tabs.get(Number(tabIdText)).catch(() => null) : null;
-  if (kind === 'recovered' && tab?.active) {
-    const win = await api.windows.get(tab.windowId).catch(() => null);
+async function notify({ id, tabId, kind, site, unlessTabSeen }) {
+  if (unlessTabSeen) {
+    const tab = await api.tabs.get(tabId).catch(() => null);
+    const win = tab?.active ? await api.windows.get(tab.windowId).catch(() => null) : null;
     if (win?.focused) return;
   }
   await api.notifications.create(id, {
@@ -264,7 +255,12 @@ async function scheduleWakeUp(atMs) {
   await api.alarms.create(WAKE_ALARM, { when: Math.max(atMs, Date.now() + 1000) });
 }
 
-async function probe({ probeId, url, method, credentials }) {
+async function showTab({ tabId }) {
+  const tab = await api.tabs.update(tabId, { active: true }).catch(() => null);
+  if (tab) await api.windows.update(tab.windowId, { focused: true }).catch(() => {});
+}
+
+async function probe({ probeId, url, method, credentials, timeoutMs }) {
   const result = { type: 'probeCompleted', probeId };
   try {
     const response = await fetch(url, {
@@ -272,7 +268,7 @@ async function probe({ probeId, url, method, credentials }) {
       cache: 'no-store',
       credentials: credentials ? 'include' : 'omit',
       redirect: 'follow',
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     result.status = response.status;
     const retryAfter = response.headers.get('retry-after');
@@ -376,13 +372,10 @@ api.webRequest.onErrorOccurred.addListener((d) => {
 
 api.tabs.onRemoved.addListener((tabId) => dispatch({ type: 'tabClosed', tabId }));
 
-// Clicking "the page is back" shows that tab.
-api.notifications.onClicked.addListener(async (id) => {
-  const match = /^(?:recovered|back)-(\d+)$/.exec(id);
+// Clicking a notification: the core says which tab it shows.
+api.notifications.onClicked.addListener((id) => {
   api.notifications.clear(id);
-  if (!match) return;
-  const tab = await api.tabs.update(Number(match[1]), { active: true }).catch(() => null);
-  if (tab) await api.windows.update(tab.windowId, { focused: true }).catch(() => {});
+  dispatch({ type: 'notificationClicked', notificationId: id });
 });
 
 api.alarms.onAlarm.addListener((alarm) => {

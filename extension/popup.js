@@ -11,9 +11,6 @@ import { api, COOKIE_ACCESS, formatDuration, hasCookieAccess, isWebUrl, localize
 const $ = (id) => document.getElementById(id);
 const show = (id, visible) => { $(id).hidden = !visible; };
 
-/** States in which Bounceback is working on the tab by itself. */
-const ACTIVE = new Set(['recovering', 'probing', 'waitingRetryAfter', 'offline']);
-
 let tabId = null;
 let view = null;
 let cookieCount = null;
@@ -82,7 +79,7 @@ function render(v) {
     $('headline').textContent = shownState(v) === 'siteOff' ? t('state_siteOff') : headline(v);
     closeConfirm();
   }
-  const recovering = ACTIVE.has(v.state);
+  const recovering = v.active;
   const seen = v.state === 'healthy' ? '' : seenLine(v);
   $('seen').textContent = seen;
   show('seen', !!seen);

@@ -10,10 +10,13 @@
 //! - [`detect`]: is this response or page a server error, whose, and is it worth retrying?
 //! - [`engine`]: the recovery policy: backoff, probes, reloads, escalation, giving up.
 //! - [`settings`]: the user's policy, parsed and validated.
+//! - [`sim`]: a simulated outage driving the engine, for the CLI's `simulate` (not part of
+//!   the engine: it is a host of it, like the extension's background).
 
 pub mod detect;
 pub mod engine;
 pub mod settings;
+pub mod sim;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -210,7 +210,9 @@ impl Settings {
         let (total, week, day) = (self.max_total_ms, 7.0 * 86_400_000.0, 86_400_000.0);
         between(&mut errs, "maxTotalMs", 1_000.0, week, total, || format!("maxTotalMs must be between 1 s and 7 days in ms (got {total})"));
         let retry_after = self.max_retry_after_ms;
-        between(&mut errs, "maxRetryAfterMs", self.floor_ms, day, retry_after, || format!("maxRetryAfterMs must be between floorMs and 1 day (got {retry_after})"));
+        between(&mut errs, "maxRetryAfterMs", self.floor_ms, day, retry_after, || {
+            format!("maxRetryAfterMs must be between floorMs and 1 day (got {retry_after})")
+        });
         let timeout = self.probe_timeout_ms;
         between(&mut errs, "probeTimeoutMs", 1_000.0, 300_000.0, timeout, || format!("probeTimeoutMs must be between 1000 and 300000 (got {timeout})"));
         if !(ms(self.watch_interval_ms) && self.watch_interval_ms >= 10_000.0) {
@@ -218,7 +220,9 @@ impl Settings {
             errs.push(FieldError::new("watchIntervalMs", AtLeast, message).limits(Some(10_000.0), None, Some(self.watch_interval_ms)));
         }
         let watch_max = self.watch_max_ms;
-        between(&mut errs, "watchMaxMs", self.watch_interval_ms, week, watch_max, || format!("watchMaxMs must be between watchIntervalMs and 7 days (got {watch_max})"));
+        between(&mut errs, "watchMaxMs", self.watch_interval_ms, week, watch_max, || {
+            format!("watchMaxMs must be between watchIntervalMs and 7 days (got {watch_max})")
+        });
         if let Some(s) = self.statuses.iter().find(|s| !(400..=599).contains(*s)) {
             let message = format!("statuses must be HTTP error codes 400-599 (got {s})");
             errs.push(FieldError::new("statuses", NotAnErrorStatus, message).limits(Some(400.0), Some(599.0), Some(f64::from(*s))));
@@ -281,9 +285,7 @@ impl Settings {
                 notices.push(Notice::new(UnknownSetting, Some(key), None, None, format!("ignored unknown setting {key}")));
                 continue;
             }
-            let ok = input
-                .settings_from(&[key.as_str()])
-                .is_some_and(|s| s.validate().err().map_or(true, |errs| !errs.iter().any(|e| &e.field == key)));
+            let ok = input.settings_from(&[key.as_str()]).is_some_and(|s| s.validate().err().map_or(true, |errs| !errs.iter().any(|e| &e.field == key)));
             if ok {
                 good.push(key);
             } else {
@@ -393,7 +395,8 @@ fn short(s: String) -> String {
     }
 }
 
-#[cfg(test)]
+// Native only, as `Settings::parse` is.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -12,14 +12,11 @@ use crate::engine::{Engine, Event, Snapshot};
 use crate::settings::{FieldError, FieldErrorCode, Settings};
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_sys::Error::new(&format!("bounceback: cannot serialise: {e}")).into())
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| js_sys::Error::new(&format!("bounceback: cannot serialise: {e}")).into())
 }
 
 fn from_js<T: serde::de::DeserializeOwned>(what: &str, value: JsValue) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| js_sys::Error::new(&brief(&format!("bounceback: invalid {what}: {e}"))).into())
+    serde_wasm_bindgen::from_value(value).map_err(|e| js_sys::Error::new(&brief(&format!("bounceback: invalid {what}: {e}"))).into())
 }
 
 /// An error message cut to a readable length: serde's messages quote the offending value,
@@ -41,11 +38,7 @@ fn start() {
 /// CLI does: `headers` is an array of `[name, value]` pairs; `status` is absent when unknown.
 #[wasm_bindgen(js_name = classifyHtml)]
 pub fn classify_html(status: Option<u16>, headers: JsValue, html: &str, now_ms: f64) -> Result<JsValue, JsValue> {
-    let headers: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() {
-        Vec::new()
-    } else {
-        from_js("headers", headers)?
-    };
+    let headers: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() { Vec::new() } else { from_js("headers", headers)? };
     to_js(&crate::detect::classify_html(status, &headers, html, now_ms))
 }
 
@@ -129,11 +122,8 @@ impl Core {
     /// [`Core::notices`].
     #[wasm_bindgen(constructor)]
     pub fn new(settings: JsValue, seed: f64) -> Result<Core, JsValue> {
-        let (settings, notices) = if settings.is_undefined() || settings.is_null() {
-            (Settings::default(), Vec::new())
-        } else {
-            Settings::repair(&JsCandidate(settings))
-        };
+        let (settings, notices) =
+            if settings.is_undefined() || settings.is_null() { (Settings::default(), Vec::new()) } else { Settings::repair(&JsCandidate(settings)) };
         Ok(Core { engine: Engine::new(settings, seed as u64), notices, timer: None })
     }
 
@@ -163,6 +153,12 @@ impl Core {
     /// What the popup shows for one tab.
     pub fn view(&self, tab_id: f64, now_ms: f64) -> Result<JsValue, JsValue> {
         to_js(&self.engine.tab_view(tab_id as i64, now_ms))
+    }
+
+    /// The countdowns the badges show, as `[[tabId, atMs], ...]`: what a restarted
+    /// background resumes ticking.
+    pub fn countdowns(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.engine.badge_countdowns())
     }
 
     /// The recent incidents, oldest first.

@@ -1,4 +1,5 @@
 //! `bounceback classify` end to end: arguments, stdin/file input, JSON shape, exit codes.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -6,13 +7,7 @@ use std::process::{Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_bounceback");
 
 fn run(args: &[&str], stdin: &[u8]) -> (i32, serde_json::Value, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bounceback");
+    let mut child = Command::new(BIN).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn bounceback");
     child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
     let out = child.wait_with_output().expect("wait");
     let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);

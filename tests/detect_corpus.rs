@@ -5,6 +5,7 @@
 //! - no other case may ever be `server_error`, in either mode;
 //! - with status: `rate_limited` stays `rate_limited`, `client_error` is `client_error` or
 //!   `challenge` (the Cloudflare "Just a moment..." 503 must be `challenge`).
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
 
@@ -33,8 +34,7 @@ fn corpus_dir() -> PathBuf {
 #[test]
 fn corpus() {
     let dir = corpus_dir();
-    let labels = std::fs::read_to_string(dir.join("labels.jsonl"))
-        .unwrap_or_else(|e| panic!("corpus labels at {}: {e}", dir.display()));
+    let labels = std::fs::read_to_string(dir.join("labels.jsonl")).unwrap_or_else(|e| panic!("corpus labels at {}: {e}", dir.display()));
     let now_ms = 1_760_000_000_000.0;
     let mut failures = Vec::new();
     let (mut pos, mut neg) = (0, 0);
@@ -45,11 +45,7 @@ fn corpus() {
         let case: Case = serde_json::from_str(line).expect("labels.jsonl line");
         let bytes = std::fs::read(dir.join(&case.file)).expect("case file");
         let html = String::from_utf8_lossy(&bytes);
-        let headers: Vec<(String, String)> = case
-            .headers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-            .collect();
+        let headers: Vec<(String, String)> = case.headers.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
         let with = classify_html(case.status, &headers, &html, now_ms);
         let text_only = classify_html(None, &[], &html, now_ms);
         let mut fail = |mode: &str, v: &bounceback::detect::Verdict| {

@@ -1,4 +1,5 @@
 //! Properties of the detector on arbitrary input: no panic, bounded output, linear work.
+#![cfg(not(target_arch = "wasm32"))]
 
 use bounceback::detect::{classify, classify_html, html_to_text, parse_retry_after, PageInput, MAX_TEXT_CHARS};
 use proptest::prelude::*;

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use bounceback::engine::view::ViewState;
 use bounceback::engine::{Action, Engine, Event, TabId};
 use bounceback::settings::Settings;
 use proptest::prelude::*;
@@ -38,9 +39,12 @@ impl World {
         let mut queue = vec![event];
         while let Some(event) = queue.pop() {
             if self.restart_every_batch {
-                // The background is killed and restored between any two events.
-                let snapshot = self.engine.snapshot();
-                self.engine = Engine::restore(snapshot).expect("own snapshot restores");
+                // The background is killed and restored between any two events: the state
+                // survives only as the JSON text the shell stores.
+                let json = serde_json::to_string(&self.engine.snapshot()).expect("serialises");
+                let restored = Engine::restore_json(&json).expect("own snapshot restores");
+                assert_eq!(restored, self.engine, "the snapshot keeps the whole state");
+                self.engine = restored;
             }
             let is_wake = matches!(event, Event::WokeUp);
             let out = self.engine.handle(event, self.now);
@@ -132,11 +136,7 @@ fn fifty_tabs_on_five_origins_one_probe_per_origin_per_wake_up_and_all_recover()
     }
     let empty = Engine::new(Settings { max_total_ms: 3_600_000.0, ..Settings::default() }, 7);
     let bytes = |e: &Engine| serde_json::to_string(&e.snapshot()).map(|s| s.len()).unwrap_or(0);
-    assert!(
-        bytes(&w.engine) < bytes(&empty) + 20_000,
-        "closed tabs leave only the capped incident history: {} bytes",
-        bytes(&w.engine)
-    );
+    assert!(bytes(&w.engine) < bytes(&empty) + 20_000, "closed tabs leave only the capped incident history: {} bytes", bytes(&w.engine));
     assert!(w.engine.incidents().len() <= 50, "incident history is capped");
 }
 
@@ -204,16 +204,28 @@ proptest! {
 fn odd_urls_are_ignored_or_handled() {
     let mut e = Engine::new(Settings::default(), 1);
     let odd = [
-        "file:///etc/passwd", "data:text/html,<h1>502 Bad Gateway</h1>", "about:blank", "chrome://settings",
-        "moz-extension://abc/popup.html", "view-source:https://a.example/", "javascript:alert(1)", "",
-        "https://", "https://user:pass@a.example/", "http://[::1]:8080/x", "http://127.0.0.1:1/",
-        "https://xn--bcher-kva.example/", "https://bücher.example/", "https://a.example:99999/", "HTTPS://A.EXAMPLE/",
+        "file:///etc/passwd",
+        "data:text/html,<h1>502 Bad Gateway</h1>",
+        "about:blank",
+        "chrome://settings",
+        "moz-extension://abc/popup.html",
+        "view-source:https://a.example/",
+        "javascript:alert(1)",
+        "",
+        "https://",
+        "https://user:pass@a.example/",
+        "http://[::1]:8080/x",
+        "http://127.0.0.1:1/",
+        "https://xn--bcher-kva.example/",
+        "https://bücher.example/",
+        "https://a.example:99999/",
+        "HTTPS://A.EXAMPLE/",
     ];
     for (i, url) in odd.iter().enumerate() {
         let out = e.handle(nav(i as i64, url, 502), T0);
         let web = url.to_ascii_lowercase().starts_with("http://") || url.to_ascii_lowercase().starts_with("https://");
         if !web {
-            assert_eq!(e.tab_view(i as i64, T0).state, "healthy", "{url} must be ignored");
+            assert_eq!(e.tab_view(i as i64, T0).state, ViewState::Healthy, "{url} must be ignored");
             assert!(out.iter().all(|a| matches!(a, Action::ScheduleWakeUp { .. })), "{url}: {out:?}");
         }
     }
@@ -232,7 +244,7 @@ fn after_a_browser_restart_recoveries_end_and_history_and_site_choices_stay() {
     assert_eq!(e.durable_revision(), before, "a failing navigation is not durable news");
     assert_eq!(e.incidents().len(), 1);
     e.forget_tabs();
-    assert_eq!(e.tab_view(3, T0 + 6.0).state, "healthy");
+    assert_eq!(e.tab_view(3, T0 + 6.0).state, ViewState::Healthy);
     let out = e.handle(Event::WokeUp, T0 + 3_600_000.0);
     assert!(out.iter().all(|a| matches!(a, Action::ScheduleWakeUp { at_ms: None } | Action::SetBadge { .. } | Action::ClearBadge { .. })), "{out:?}");
     assert_eq!(e.incidents().len(), 1, "history kept");

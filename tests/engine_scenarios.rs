@@ -1,5 +1,9 @@
 //! Simulated-clock scenarios of the recovery engine: events in, actions checked, no browser.
+#![cfg(not(target_arch = "wasm32"))]
 
+use bounceback::engine::incident::{Fix, FixedBy, Outcome};
+use bounceback::engine::recovery::ErrorName;
+use bounceback::engine::view::{NextStep, ViewState};
 use bounceback::engine::{Action, Advice, Command, Engine, Event, NotifyKind, ProbeMethod, TabId};
 use bounceback::settings::{CookieClearing, Settings};
 
@@ -47,7 +51,7 @@ impl H {
     fn cmd(&mut self, tab: TabId, command: Command) -> Vec<Action> {
         self.send(Event::UserCommanded { tab_id: tab, command })
     }
-    fn state(&self, tab: TabId) -> String {
+    fn state(&self, tab: TabId) -> ViewState {
         self.e.tab_view(tab, self.now).state
     }
     /// Wake up until a credentialed probe goes out, answering failing ones with `status`.
@@ -74,7 +78,7 @@ fn nav(tab: TabId, url: &str, method: &str, status: u16, headers: Vec<(String, S
 fn probes(out: &[Action]) -> Vec<(u64, String, bool)> {
     out.iter()
         .filter_map(|a| match a {
-            Action::Probe { probe_id, url, credentials, method } => {
+            Action::Probe { probe_id, url, credentials, method, .. } => {
                 assert_eq!(*method, ProbeMethod::Head);
                 Some((*probe_id, url.clone(), *credentials))
             }
@@ -113,15 +117,15 @@ fn bad_gateway_then_healthy_probe_single_reload_incident_recorded() {
     assert!(has(&out, |a| matches!(a, Action::SetBadge { tab_id: 1, countdown_to_ms: Some(_), .. })));
     let w = h.wake.unwrap();
     assert!(w >= T0 + Settings::default().floor_ms);
-    assert_eq!(h.state(1), "recovering");
-    assert_eq!(h.e.tab_view(1, h.now).next_step.as_deref(), Some("probe"));
+    assert_eq!(h.state(1), ViewState::Recovering);
+    assert_eq!(h.e.tab_view(1, h.now).next_step, Some(NextStep::Probe));
 
     let out = h.wake_up();
     let ps = probes(&out);
     assert_eq!(ps.len(), 1);
     assert_eq!(ps[0].1, URL);
     assert!(ps[0].2, "first probe carries credentials");
-    assert_eq!(h.state(1), "probing");
+    assert_eq!(h.state(1), ViewState::Probing);
     let out = h.answer(ps[0].0, 502);
     assert!(reloads(&out).is_empty());
     assert_eq!(h.e.tab_view(1, h.now).attempt, 1);
@@ -135,14 +139,17 @@ fn bad_gateway_then_healthy_probe_single_reload_incident_recorded() {
     assert!(!has(&out, |a| matches!(a, Action::ClearBadge { .. })));
     let out = h.fail(1, URL, 200);
     assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Recovered, site } if id == "recovered-1" && site == "shop.example")));
+    assert!(has(
+        &out,
+        |a| matches!(a, Action::Notify { id, kind: NotifyKind::Recovered, site, tab_id: 1, unless_tab_seen: true } if id == "recovered-1" && site == "shop.example")
+    ));
     assert_eq!(h.wake, None);
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
     let inc = h.e.incidents();
     assert_eq!(inc.len(), 1);
     assert_eq!(inc[0].site, "shop.example");
-    assert_eq!(inc[0].outcome, "recovered");
-    assert_eq!(inc[0].fixed_by.as_deref(), Some("reload"));
+    assert_eq!(inc[0].outcome, Outcome::Recovered);
+    assert_eq!(inc[0].fixed_by, Some(FixedBy::Reload));
     assert_eq!(inc[0].statuses, vec![502]);
     assert!(inc[0].attempts >= 2);
     h.e.clear_incidents();
@@ -200,7 +207,7 @@ fn ten_tabs_one_origin_one_probe_per_wake_up() {
     }
     reloaded.sort();
     assert_eq!(reloaded, (0..10).map(|t| (t, false)).collect::<Vec<_>>());
-    assert_eq!(h.state(99), "recovering");
+    assert_eq!(h.state(99), ViewState::Recovering);
 }
 
 #[test]
@@ -209,7 +216,7 @@ fn failed_post_never_reloaded_until_resubmit() {
     let out = h.send(nav(1, URL, "POST", 502, vec![]));
     assert!(probes(&out).is_empty() && reloads(&out).is_empty());
     assert_eq!(h.wake, None);
-    assert_eq!(h.state(1), "failedPost");
+    assert_eq!(h.state(1), ViewState::FailedPost);
     assert!(has(&out, |a| matches!(a, Action::SetBadge { text, .. } if text == "POST")));
     h.at(T0 + 3_600_000.0);
     for c in [Command::RetryNow, Command::HardReload, Command::WatchWhenBack] {
@@ -221,7 +228,7 @@ fn failed_post_never_reloaded_until_resubmit() {
     assert_eq!(reloads(&out), vec![(1, false)]);
     let out = h.fail(1, URL, 200);
     assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
-    assert_eq!(h.e.incidents()[0].fixed_by.as_deref(), Some("resubmit"));
+    assert_eq!(h.e.incidents()[0].fixed_by, Some(FixedBy::Resubmit));
 }
 
 #[test]
@@ -229,7 +236,7 @@ fn post_arriving_during_get_recovery_blocks_automatic_reload() {
     let mut h = H::new(Settings::default());
     h.fail(1, URL, 502);
     h.send(nav(1, URL, "POST", 502, vec![]));
-    assert_eq!(h.state(1), "failedPost");
+    assert_eq!(h.state(1), ViewState::FailedPost);
     h.at(T0 + 600_000.0);
     let out = h.send(Event::WokeUp);
     assert!(probes(&out).is_empty() && reloads(&out).is_empty());
@@ -241,7 +248,7 @@ fn retry_after_on_navigation_is_respected() {
     let ra = vec![("Retry-After".to_string(), "120".to_string())];
     h.send(nav(1, URL, "GET", 503, ra));
     assert_eq!(h.wake, Some(T0 + 120_000.0));
-    assert_eq!(h.state(1), "waitingRetryAfter");
+    assert_eq!(h.state(1), ViewState::WaitingRetryAfter);
     h.at(T0 + 60_000.0);
     let out = h.send(Event::WokeUp);
     assert!(probes(&out).is_empty(), "no probe before Retry-After");
@@ -251,7 +258,7 @@ fn retry_after_on_navigation_is_respected() {
     let out = h.answer(id, 200);
     assert_eq!(reloads(&out).len(), 1);
     h.fail(1, URL, 200);
-    assert_eq!(h.e.incidents()[0].fixed_by.as_deref(), Some("retry-after wait"));
+    assert_eq!(h.e.incidents()[0].fixed_by, Some(FixedBy::RetryAfterWait));
 }
 
 #[test]
@@ -263,16 +270,16 @@ fn retry_after_on_probe_is_respected() {
     let sent = h.now;
     h.send(Event::ProbeCompleted { probe_id: id, status: Some(503), error: None, retry_after: Some("300".into()) });
     assert_eq!(h.wake, Some(sent + 300_000.0));
-    assert_eq!(h.state(1), "waitingRetryAfter");
+    assert_eq!(h.state(1), ViewState::WaitingRetryAfter);
 }
 
 #[test]
 fn too_many_requests_only_with_retry_after() {
     let mut h = H::new(Settings::default());
     h.fail(1, URL, 429);
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
     h.send(nav(2, URL, "GET", 429, vec![("retry-after".into(), "30".into())]));
-    assert_eq!(h.state(2), "waitingRetryAfter");
+    assert_eq!(h.state(2), ViewState::WaitingRetryAfter);
     assert_eq!(h.wake, Some(T0 + 30_000.0));
 }
 
@@ -285,19 +292,19 @@ fn client_errors_odd_schemes_and_hard_failures_do_not_trigger() {
     h.fail(4, "chrome://newtab/", 502);
     h.send(Event::NavigationFailed { tab_id: 5, url: URL.into(), method: "GET".into(), error: "net::ERR_CERT_DATE_INVALID".into() });
     for t in 1..=5 {
-        assert_eq!(h.state(t), "healthy");
+        assert_eq!(h.state(t), ViewState::Healthy);
     }
     assert_eq!(h.wake, None);
     h.send(Event::NavigationFailed { tab_id: 6, url: URL.into(), method: "GET".into(), error: "net::ERR_CONNECTION_REFUSED".into() });
-    assert_eq!(h.state(6), "recovering");
-    assert_eq!(h.e.tab_view(6, h.now).last_error.as_deref(), Some("net::ERR_CONNECTION_REFUSED"));
+    assert_eq!(h.state(6), ViewState::Recovering);
+    assert_eq!(h.e.tab_view(6, h.now).last_error.as_ref().map(ErrorName::as_str), Some("net::ERR_CONNECTION_REFUSED"));
 }
 
 #[test]
 fn network_errors_setting_off() {
     let mut h = H::new(Settings { network_errors: false, ..Settings::default() });
     h.send(Event::NavigationFailed { tab_id: 6, url: URL.into(), method: "GET".into(), error: "NS_ERROR_CONNECTION_REFUSED".into() });
-    assert_eq!(h.state(6), "healthy");
+    assert_eq!(h.state(6), ViewState::Healthy);
 }
 
 #[test]
@@ -306,7 +313,7 @@ fn offline_pauses_online_resumes_promptly() {
     h.fail(1, URL, 502);
     let out = h.send(Event::ConnectivityChanged { online: false });
     assert_eq!(h.wake, None);
-    assert_eq!(h.state(1), "offline");
+    assert_eq!(h.state(1), ViewState::Offline);
     assert!(has(&out, |a| matches!(a, Action::SetBadge { text, .. } if text == "off")));
     h.at(T0 + 600_000.0);
     let out = h.send(Event::WokeUp);
@@ -314,7 +321,7 @@ fn offline_pauses_online_resumes_promptly() {
     h.at(T0 + 700_000.0);
     let out = h.send(Event::ConnectivityChanged { online: true });
     assert_eq!(probes(&out).len(), 1, "probe promptly when back online");
-    assert_eq!(h.state(1), "probing");
+    assert_eq!(h.state(1), ViewState::Probing);
 }
 
 #[test]
@@ -322,15 +329,15 @@ fn navigating_elsewhere_stops_and_tab_closed_drops_state() {
     let mut h = H::new(Settings::default());
     h.fail(1, URL, 502);
     h.send(Event::NavigationStarted { tab_id: 1, url: format!("{URL}#section"), method: None });
-    assert_eq!(h.state(1), "recovering", "a fragment change is the same page");
+    assert_eq!(h.state(1), ViewState::Recovering, "a fragment change is the same page");
     let out = h.send(Event::NavigationStarted { tab_id: 1, url: "https://elsewhere.example/".into(), method: Some("GET".into()) });
     assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
     assert_eq!(h.wake, None);
 
     h.fail(2, URL, 502);
     h.send(Event::TabClosed { tab_id: 2 });
-    assert_eq!(h.state(2), "healthy");
+    assert_eq!(h.state(2), ViewState::Healthy);
     assert_eq!(h.e.tab_view(2, h.now).url, None);
     assert_eq!(h.wake, None);
     let snap = serde_json::to_string(&h.e.snapshot()).unwrap();
@@ -388,9 +395,9 @@ fn escalation_reload_hard_reload_then_cookies_automatic() {
     assert_eq!(reloads(&steps[3]), vec![(1, true)]);
     h.fail(1, URL, 200);
     let inc = &h.e.incidents()[0];
-    assert_eq!(inc.fixed_by.as_deref(), Some("cookies cleared"));
+    assert_eq!(inc.fixed_by, Some(FixedBy::CookiesCleared));
     assert!(inc.cookies_cleared);
-    assert_eq!(inc.tried, vec!["reload", "hard reload", "cookies cleared"]);
+    assert_eq!(inc.tried, vec![Fix::Reload, Fix::HardReload, Fix::CookiesCleared]);
 }
 
 #[test]
@@ -398,9 +405,9 @@ fn escalation_with_ask_gives_up_suggesting_cookies_then_user_clears() {
     let (mut h, steps) = escalate(CookieClearing::Ask);
     assert_eq!(steps.len(), 3);
     assert!(cleared(&steps[2]).is_empty());
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     let v = h.e.tab_view(1, h.now);
-    assert!(matches!(&v.advice[0], Advice::PageKeptFailing(tried, took) if tried == &["reload", "hard reload"] && *took > 0.0), "{v:?}");
+    assert!(matches!(&v.advice[0], Advice::PageKeptFailing(tried, took) if tried == &[Fix::Reload, Fix::HardReload] && *took > 0.0), "{v:?}");
     assert_eq!(v.advice[1..], [Advice::ClearCookiesMayHelp(), Advice::WatchOffer()], "{v:?}");
     assert!(has(&steps[2], |a| matches!(a, Action::SetBadge { text, .. } if text == "!")));
     let out = h.cmd(1, Command::ClearCookies { remember: true });
@@ -415,7 +422,7 @@ fn escalation_with_ask_gives_up_suggesting_cookies_then_user_clears() {
 fn escalation_with_never_never_clears() {
     let (mut h, steps) = escalate(CookieClearing::Never);
     assert!(steps.iter().all(|s| cleared(s).is_empty()));
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     let out = h.cmd(1, Command::ClearCookies { remember: true });
     assert!(cleared(&out).is_empty());
     assert_eq!(h.e.tab_view(1, h.now).cookie_clearing, CookieClearing::Never);
@@ -425,12 +432,12 @@ fn escalation_with_never_never_clears() {
 fn automatic_without_the_cookie_permission_acts_as_ask() {
     let (mut h, steps) = escalate_with(CookieClearing::Automatic, false);
     assert!(steps.iter().all(|s| cleared(s).is_empty()), "{steps:?}");
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     let v = h.e.tab_view(1, h.now);
     assert!(v.advice.contains(&Advice::ClearCookiesMayHelp()), "{v:?}");
     // A command that slipped past the popup's permission request does nothing either.
     assert!(cleared(&h.cmd(1, Command::ClearCookies { remember: false })).is_empty());
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     // Granted (the popup's request): the same command clears.
     h.send(Event::CookieAccessChanged { allowed: true });
     assert_eq!(cleared(&h.cmd(1, Command::ClearCookies { remember: false })), vec![(1, URL.to_string())]);
@@ -460,13 +467,13 @@ fn permission_taken_back_while_clearing_gives_up_instead_of_reloading() {
     // The shell finds the permission gone before it could clear anything.
     let out = h.send(Event::CookieAccessChanged { allowed: false });
     assert!(reloads(&out).is_empty());
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     // A late answer for the clearing that never happened reloads nothing.
     assert!(reloads(&h.send(Event::CookiesCleared { tab_id: 1, removed: 0 })).is_empty());
     h.fail(1, URL, 200);
     let inc = &h.e.incidents()[0];
     assert!(!inc.cookies_cleared);
-    assert_eq!(inc.tried, vec!["reload", "hard reload"]);
+    assert_eq!(inc.tried, vec![Fix::Reload, Fix::HardReload]);
 }
 
 #[test]
@@ -498,7 +505,7 @@ fn an_answered_retry_reloads_exactly_once() {
     // The first clearing's answer, arriving late, changes nothing.
     assert!(reloads(&h.send(Event::CookiesCleared { tab_id: 1, removed: 2 })).is_empty());
     h.fail(1, URL, 200);
-    assert_eq!(h.e.incidents()[0].fixed_by.as_deref(), Some("cookies cleared"));
+    assert_eq!(h.e.incidents()[0].fixed_by, Some(FixedBy::CookiesCleared));
 }
 
 #[test]
@@ -507,7 +514,7 @@ fn cookie_culprit_without_the_permission_is_suspected_not_cleared() {
     assert!(cleared(&out).is_empty());
     let v = h.e.tab_view(1, h.now);
     assert!(v.cookies_suspected);
-    assert_eq!(v.state, "recovering");
+    assert_eq!(v.state, ViewState::Recovering);
 }
 
 /// A site that fails with the user's cookies and works without them.
@@ -552,7 +559,7 @@ fn cookies_suspected_ask_shows_in_view_and_continues() {
     assert!(cleared(&out).is_empty());
     let v = h.e.tab_view(1, h.now);
     assert!(v.cookies_suspected);
-    assert_eq!(v.state, "recovering");
+    assert_eq!(v.state, ViewState::Recovering);
     assert!(h.wake.is_some());
     let json = serde_json::to_value(&v).unwrap();
     assert_eq!(json["cookiesSuspected"], true);
@@ -570,14 +577,14 @@ fn give_up_with_advice_then_watch_notifies() {
         assert_eq!(ps.len(), 1);
         h.answer(ps[0].0, 502);
     }
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     assert_eq!(h.wake, None);
     let v = h.e.tab_view(1, h.now);
     assert!(matches!(&v.advice[..], [Advice::ServerDown(statuses, _), Advice::WatchOffer()] if statuses == &[502]), "{:?}", v.advice);
-    assert_eq!(h.e.incidents()[0].outcome, "gaveUp");
+    assert_eq!(h.e.incidents()[0].outcome, Outcome::GaveUp);
 
     let out = h.cmd(1, Command::WatchWhenBack);
-    assert_eq!(h.state(1), "watching");
+    assert_eq!(h.state(1), ViewState::Watching);
     assert!(has(&out, |a| matches!(a, Action::SetBadge { text, .. } if text == "W")));
     assert_eq!(h.wake, Some(h.now + 300_000.0));
     let out = h.wake_up();
@@ -587,7 +594,10 @@ fn give_up_with_advice_then_watch_notifies() {
     let out = h.wake_up();
     let id = probes(&out)[0].0;
     let out = h.answer(id, 200);
-    assert!(has(&out, |a| matches!(a, Action::Notify { id, kind: NotifyKind::Back, site } if id == "back-1" && site == "shop.example")));
+    assert!(has(
+        &out,
+        |a| matches!(a, Action::Notify { id, kind: NotifyKind::Back, site, tab_id: 1, unless_tab_seen: false } if id == "back-1" && site == "shop.example")
+    ));
     assert!(reloads(&out).is_empty());
     assert_eq!(h.e.incidents().len(), 1);
 }
@@ -597,7 +607,7 @@ fn give_up_after_max_total_time() {
     let mut h = H::new(Settings { max_total_ms: 60_000.0, ..Settings::default() });
     h.fail(1, URL, 504);
     for _ in 0..20 {
-        if h.state(1) == "gaveUp" {
+        if h.state(1) == ViewState::GaveUp {
             break;
         }
         let out = h.wake_up();
@@ -605,7 +615,7 @@ fn give_up_after_max_total_time() {
             h.answer(id, 504);
         }
     }
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     assert!(h.now - T0 <= 60_000.0 + Settings::default().cap_ms);
 }
 
@@ -621,11 +631,11 @@ fn watch_ends_after_its_limit() {
         for (id, _, _) in probes(&out) {
             h.answer(id, 502);
         }
-        if h.state(1) == "gaveUp" {
+        if h.state(1) == ViewState::GaveUp {
             break;
         }
     }
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     assert_eq!(h.e.tab_view(1, h.now).advice, [Advice::WatchEnded([600_000.0])]);
 }
 
@@ -654,7 +664,7 @@ fn snapshot_with_advice_as_english_text_still_restores() {
     h.fail(1, URL, 502);
     let out = h.wake_up();
     h.answer(probes(&out)[0].0, 502);
-    assert_eq!(h.state(1), "gaveUp");
+    assert_eq!(h.state(1), ViewState::GaveUp);
     let mut old = serde_json::to_value(h.e.snapshot()).unwrap();
     /// Puts `advice` into every stored tab (an object with a `phase`), as older versions did.
     fn put_advice(v: &mut serde_json::Value, advice: &serde_json::Value) -> usize {
@@ -676,7 +686,7 @@ fn snapshot_with_advice_as_english_text_still_restores() {
         assert_eq!(put_advice(&mut old, &advice), 1);
         let restored = Engine::restore_json(&old.to_string()).expect("restores");
         let v = restored.tab_view(1, h.now);
-        assert_eq!(v.state, "gaveUp", "the tab is kept");
+        assert_eq!(v.state, ViewState::GaveUp, "the tab is kept");
         assert_eq!(v.advice, h.e.tab_view(1, h.now).advice, "the advice is worked out as before");
     }
 }
@@ -757,19 +767,19 @@ fn site_disabled_and_deny_list() {
     assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 2 })));
     assert!(!h.e.tab_view(1, h.now).site_enabled);
     h.fail(3, URL, 502);
-    assert_eq!(h.state(3), "healthy");
+    assert_eq!(h.state(3), ViewState::Healthy);
     h.cmd(3, Command::SetSiteEnabled { enabled: true });
     h.fail(3, URL, 502);
-    assert_eq!(h.state(3), "recovering");
+    assert_eq!(h.state(3), ViewState::Recovering);
 
     let mut h = H::new(Settings { deny_list: vec!["example.com".into()], ..Settings::default() });
     h.fail(1, "https://www.example.com/", 502);
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
     let mut h = H::new(Settings { allow_list: vec!["*.allowed.example".into()], ..Settings::default() });
     h.fail(1, "https://www.example.com/", 502);
     h.fail(2, "https://a.allowed.example/", 502);
-    assert_eq!(h.state(1), "healthy");
-    assert_eq!(h.state(2), "recovering");
+    assert_eq!(h.state(1), ViewState::Healthy);
+    assert_eq!(h.state(2), ViewState::Recovering);
 }
 
 #[test]
@@ -788,20 +798,15 @@ fn text_detection_off_ignores_page_text() {
     let mut h = H::new(Settings { text_detection: false, ..Settings::default() });
     h.fail(1, URL, 200);
     h.send(Event::PageTextSeen { tab_id: 1, url: URL.into(), title: "502 Bad Gateway".into(), text: "502 Bad Gateway nginx".into() });
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
 }
 
 #[test]
 fn soft_error_page_served_with_200_triggers() {
     let mut h = H::new(Settings::default());
     h.fail(1, URL, 200);
-    h.send(Event::PageTextSeen {
-        tab_id: 1,
-        url: URL.into(),
-        title: "502 Bad Gateway".into(),
-        text: "502 Bad Gateway\nnginx/1.25.3".into(),
-    });
-    assert_eq!(h.state(1), "recovering");
+    h.send(Event::PageTextSeen { tab_id: 1, url: URL.into(), title: "502 Bad Gateway".into(), text: "502 Bad Gateway\nnginx/1.25.3".into() });
+    assert_eq!(h.state(1), ViewState::Recovering);
 }
 
 fn soft_error_text(tab: TabId, url: &str) -> Event {
@@ -812,7 +817,7 @@ fn soft_error_text(tab: TabId, url: &str) -> Event {
 fn page_text_of_a_navigation_never_seen_is_ignored() {
     let mut h = H::new(Settings::default());
     let out = h.send(soft_error_text(1, URL));
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
     assert!(out.iter().all(|a| matches!(a, Action::ScheduleWakeUp { at_ms: None })), "{out:?}");
 }
 
@@ -821,7 +826,7 @@ fn soft_error_after_a_post_is_never_reloaded_on_its_own() {
     let mut h = H::new(Settings::default());
     h.send(nav(1, URL, "POST", 200, vec![]));
     h.send(soft_error_text(1, URL));
-    assert_eq!(h.state(1), "failedPost");
+    assert_eq!(h.state(1), ViewState::FailedPost);
     for _ in 0..20 {
         h.now += 60_000.0;
         let out = h.send(Event::WokeUp);
@@ -833,18 +838,23 @@ fn soft_error_after_a_post_is_never_reloaded_on_its_own() {
 fn a_bot_challenge_is_never_retried() {
     let mut h = H::new(Settings::default());
     h.send(nav(1, URL, "GET", 503, vec![("server".into(), "cloudflare".into()), ("cf-mitigated".into(), "challenge".into())]));
-    assert_eq!(h.state(1), "healthy");
-    h.send(Event::PageTextSeen { tab_id: 1, url: URL.into(), title: "Just a moment...".into(), text: "Checking your browser before accessing shop.example".into() });
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
+    h.send(Event::PageTextSeen {
+        tab_id: 1,
+        url: URL.into(),
+        title: "Just a moment...".into(),
+        text: "Checking your browser before accessing shop.example".into(),
+    });
+    assert_eq!(h.state(1), ViewState::Healthy);
 }
 
 #[test]
 fn a_429_without_retry_after_is_left_alone_and_with_it_is_waited_out() {
     let mut h = H::new(Settings::default());
     h.fail(1, URL, 429);
-    assert_eq!(h.state(1), "healthy");
+    assert_eq!(h.state(1), ViewState::Healthy);
     h.send(nav(2, "https://other.example/", "GET", 429, vec![("retry-after".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into())]));
-    assert_ne!(h.state(2), "healthy", "an HTTP-date Retry-After (in the past) still counts");
+    assert_ne!(h.state(2), ViewState::Healthy, "an HTTP-date Retry-After (in the past) still counts");
 }
 
 #[test]
@@ -853,8 +863,22 @@ fn tab_view_json_shape() {
     h.fail(1, URL, 502);
     let v = serde_json::to_value(h.e.tab_view(1, h.now)).unwrap();
     for key in [
-        "state", "url", "site", "lastStatus", "vendor", "summary", "reasons", "attempt", "maxAttempts", "nextAttemptAtMs", "nextStep",
-        "cookiesSuspected", "cookieClearing", "siteEnabled", "advice", "tried",
+        "state",
+        "url",
+        "site",
+        "lastStatus",
+        "vendor",
+        "summary",
+        "reasons",
+        "attempt",
+        "maxAttempts",
+        "nextAttemptAtMs",
+        "nextStep",
+        "cookiesSuspected",
+        "cookieClearing",
+        "siteEnabled",
+        "advice",
+        "tried",
     ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
@@ -875,4 +899,41 @@ fn advice_json_is_codes_with_argument_arrays() {
             {"code": "watchOffer", "args": []},
         ])
     );
+}
+
+/// The decisions the shell used to make: the probe's timeout, which views show the banner,
+/// which notifications are wanted, which tab a notification click shows, and the countdowns
+/// a restarted background resumes.
+#[test]
+fn the_shell_is_told_what_it_used_to_decide() {
+    let settings = Settings { max_attempts: 1, probe_timeout_ms: 7_000.0, notifications: false, ..Settings::default() };
+    let mut h = H::new(settings.clone());
+    h.fail(1, URL, 502);
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.active && v.show_banner);
+    let countdowns = h.e.badge_countdowns();
+    assert_eq!(countdowns, vec![(1, h.wake.unwrap())]);
+    let out = h.wake_up();
+    assert!(has(&out, |a| matches!(a, Action::Probe { timeout_ms, .. } if *timeout_ms == 7_000.0)), "{out:?}");
+    assert!(h.e.badge_countdowns().is_empty(), "no countdown while the probe is out");
+    let id = probes(&out)[0].0;
+    h.answer(id, 502);
+    assert_eq!(h.state(1), ViewState::GaveUp);
+    let v = h.e.tab_view(1, h.now);
+    assert!(!v.active && !v.show_banner);
+    h.cmd(1, Command::WatchWhenBack);
+    let out = h.wake_up();
+    let id = probes(&out)[0].0;
+    let out = h.answer(id, 200);
+    assert!(!has(&out, |a| matches!(a, Action::Notify { .. })), "notifications are off: {out:?}");
+
+    let mut h = H::new(Settings { banner: false, ..settings });
+    h.fail(1, URL, 502);
+    let v = h.e.tab_view(1, h.now);
+    assert!(v.active && !v.show_banner, "the banner setting is off");
+
+    let out = h.send(Event::NotificationClicked { notification_id: "recovered-12".into() });
+    assert!(has(&out, |a| matches!(a, Action::ShowTab { tab_id: 12 })), "{out:?}");
+    let out = h.send(Event::NotificationClicked { notification_id: "someone-else-12".into() });
+    assert!(!has(&out, |a| matches!(a, Action::ShowTab { .. })), "{out:?}");
 }

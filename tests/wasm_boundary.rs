@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use bounceback::wasm::Core;
-use js_sys::{Array, JSON, Reflect};
+use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -30,10 +30,7 @@ fn a_502_schedules_a_wake_up_as_plain_json() {
     assert!(Array::is_array(&actions));
     // Plain objects and numbers, so the value survives storage and sendMessage unchanged.
     let text = JSON::stringify(&actions).expect("serialisable").as_string().unwrap_or_default();
-    let wake = Array::from(&actions)
-        .iter()
-        .find(|a| get(a, "type").as_string().as_deref() == Some("scheduleWakeUp"))
-        .expect("a wake-up is scheduled");
+    let wake = Array::from(&actions).iter().find(|a| get(a, "type").as_string().as_deref() == Some("scheduleWakeUp")).expect("a wake-up is scheduled");
     let at = get(&wake, "atMs").as_f64().expect("atMs is a number");
     assert!(at > 1_000_000.0, "wake-up after now: {text}");
 }
@@ -63,24 +60,16 @@ fn malformed_events_are_refused_with_an_error() {
     core.handle(failing_navigation(), 0.0).expect("valid event after garbage");
 }
 
+/// The events the shell really sent, recorded by the fake-browser tests (tests/shell,
+/// lib/recorded-events.mjs): one of each shape.
+const SHELL_EVENTS: &str = include_str!("fixtures/shell-events.json");
+
 #[wasm_bindgen_test]
 fn every_event_the_shell_sends_is_accepted() {
     let mut core = Core::new(JsValue::UNDEFINED, 1.0).expect("defaults");
-    for good in [
-        failing_navigation(),
-        js(r#"{"type":"navigationStarted","tabId":7,"url":"https://shop.example/cart","method":"GET"}"#),
-        js(r#"{"type":"navigationFailed","tabId":7,"url":"https://shop.example/cart","method":"GET","error":"net::ERR_CONNECTION_RESET"}"#),
-        js(r#"{"type":"pageTextSeen","tabId":7,"url":"https://shop.example/cart","title":"502","text":"Bad Gateway"}"#),
-        js(r#"{"type":"wokeUp"}"#),
-        js(r#"{"type":"probeCompleted","probeId":1,"status":502,"retryAfter":"5"}"#),
-        js(r#"{"type":"probeCompleted","probeId":2,"error":"TimeoutError"}"#),
-        js(r#"{"type":"cookiesCleared","tabId":7,"removed":2}"#),
-        js(r#"{"type":"userCommanded","tabId":7,"command":{"type":"clearCookies","remember":true}}"#),
-        js(r#"{"type":"connectivityChanged","online":true}"#),
-        js(r#"{"type":"cookieAccessChanged","allowed":false}"#),
-        js(r#"{"type":"settingsChanged","settings":{}}"#),
-        js(r#"{"type":"tabClosed","tabId":7}"#),
-    ] {
+    let events = Array::from(&js(SHELL_EVENTS));
+    assert!(events.length() >= 10, "the recorded events are there");
+    for good in events.iter() {
         let text = JSON::stringify(&good).ok().and_then(|s| s.as_string()).unwrap_or_default();
         if let Err(e) = core.handle(good, 1_000_000.0) {
             panic!("{text} refused: {:?}", get(&e, "message").as_string());

@@ -40,10 +40,7 @@ pub fn html_to_text(html: &str) -> PageText {
         seen_tag: false,
     };
     s.run();
-    PageText {
-        title: s.title.map(|c| c.out).unwrap_or_default(),
-        text: s.text.out,
-    }
+    PageText { title: s.title.map(|c| c.out).unwrap_or_default(), text: s.text.out }
 }
 
 /// Appends text with whitespace collapsed and a character cap.
@@ -90,22 +87,58 @@ impl Collapser {
 }
 
 /// Elements whose content is never visible text and is not markup (skipped to their end tag).
-const RAW_TEXT: &[&str] =
-    &["script", "style", "noscript", "iframe", "noembed", "noframes", "xmp", "textarea"];
+const RAW_TEXT: &[&str] = &["script", "style", "noscript", "iframe", "noembed", "noframes", "xmp", "textarea"];
 
 /// Elements that start a new line of text.
 const BLOCK: &[&str] = &[
-    "address", "article", "aside", "blockquote", "body", "br", "center", "dd", "details", "dialog",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
-    "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section",
-    "summary", "table", "td", "th", "tr", "ul", "title", "button", "option", "caption",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "html",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+    "title",
+    "button",
+    "option",
+    "caption",
 ];
 
 /// Elements that never have content (so never open a skipped region).
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr",
-];
+const VOID: &[&str] = &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
 
 struct Scanner<'a> {
     src: &'a str,
@@ -300,8 +333,7 @@ impl Scanner<'_> {
                 }
             }
             if !closing {
-                let hides = attr.eq_ignore_ascii_case(b"hidden")
-                    || (attr.eq_ignore_ascii_case(b"style") && style_hides(value));
+                let hides = attr.eq_ignore_ascii_case(b"hidden") || (attr.eq_ignore_ascii_case(b"style") && style_hides(value));
                 hidden |= hides;
             }
         }
@@ -337,11 +369,7 @@ impl Scanner<'_> {
             }
             i = lt + 2;
         }
-        self.pos = if end == self.bytes.len() {
-            end
-        } else {
-            find_byte(self.bytes, end, b'>').map_or(self.bytes.len(), |g| g + 1)
-        };
+        self.pos = if end == self.bytes.len() { end } else { find_byte(self.bytes, end, b'>').map_or(self.bytes.len(), |g| g + 1) };
         if self.title.is_some() || self.skip.is_some() {
             return;
         }
@@ -357,12 +385,7 @@ impl Scanner<'_> {
 
 /// Whether an inline style hides the element (`display:none` or `visibility:hidden`).
 fn style_hides(style: &[u8]) -> bool {
-    let compact: Vec<u8> = style
-        .iter()
-        .take(512)
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(u8::to_ascii_lowercase)
-        .collect();
+    let compact: Vec<u8> = style.iter().take(512).filter(|b| !b.is_ascii_whitespace()).map(u8::to_ascii_lowercase).collect();
     find_sub(&compact, 0, b"display:none").is_some() || find_sub(&compact, 0, b"visibility:hidden").is_some()
 }
 
@@ -484,7 +507,9 @@ mod tests {
 
     #[test]
     fn title_and_text() {
-        let p = html_to_text("<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>");
+        let p = html_to_text(
+            "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>",
+        );
         assert_eq!(p.title, "502 Bad Gateway");
         assert_eq!(p.text, "502 Bad Gateway\nnginx");
     }
@@ -521,7 +546,8 @@ mod tests {
 
     #[test]
     fn odd_input() {
-        for s in ["<", "<<<", "a < b", "<a href='x", "<!--", "<![CDATA[ x", "</", "<script>", "<title>x", "&#", "&#x110000;", "<div hidden", "<p>1 < 2 > 0</p>"] {
+        for s in ["<", "<<<", "a < b", "<a href='x", "<!--", "<![CDATA[ x", "</", "<script>", "<title>x", "&#", "&#x110000;", "<div hidden", "<p>1 < 2 > 0</p>"]
+        {
             let _ = html_to_text(s);
         }
         assert_eq!(html_to_text("<p>1 < 2 > 0</p>").text, "1 < 2 > 0");

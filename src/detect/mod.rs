@@ -254,23 +254,57 @@ fn cloudflare_phrase(code: u16) -> Option<&'static str> {
 pub fn network_error_is_retryable(error: &str) -> bool {
     let e = error.trim().to_ascii_uppercase();
     const NEVER: &[&str] = &[
-        "ABORTED", "BLOCKED", "CERT", "SSL", "NAME_NOT_RESOLVED", "UNKNOWN_HOST", "NAME_RESOLUTION",
-        "BINDING_ABORTED", "UNSAFE", "INSECURE", "HSTS", "FILE_NOT_FOUND", "ACCESS_DENIED",
-        "TOO_MANY_REDIRECTS", "REDIRECT_LOOP", "UNKNOWN_PROTOCOL", "DISALLOWED", "INVALID_URL",
+        "ABORTED",
+        "BLOCKED",
+        "CERT",
+        "SSL",
+        "NAME_NOT_RESOLVED",
+        "UNKNOWN_HOST",
+        "NAME_RESOLUTION",
+        "BINDING_ABORTED",
+        "UNSAFE",
+        "INSECURE",
+        "HSTS",
+        "FILE_NOT_FOUND",
+        "ACCESS_DENIED",
+        "TOO_MANY_REDIRECTS",
+        "REDIRECT_LOOP",
+        "UNKNOWN_PROTOCOL",
+        "DISALLOWED",
+        "INVALID_URL",
     ];
     if NEVER.iter().any(|k| e.contains(k)) {
         return false;
     }
     const RETRYABLE: &[&str] = &[
         // Chromium net::ERR_*
-        "CONNECTION_REFUSED", "CONNECTION_RESET", "CONNECTION_CLOSED", "CONNECTION_TIMED_OUT",
-        "CONNECTION_FAILED", "TIMED_OUT", "EMPTY_RESPONSE", "ADDRESS_UNREACHABLE",
-        "NETWORK_CHANGED", "HTTP2_PROTOCOL_ERROR", "QUIC_PROTOCOL_ERROR", "TUNNEL_CONNECTION_FAILED",
-        "PROXY_CONNECTION_FAILED", "SOCKET_NOT_CONNECTED", "INCOMPLETE_CHUNKED_ENCODING",
-        "CONTENT_LENGTH_MISMATCH", "HTTP2_SERVER_REFUSED_STREAM", "HTTP2_PING_FAILED",
+        "CONNECTION_REFUSED",
+        "CONNECTION_RESET",
+        "CONNECTION_CLOSED",
+        "CONNECTION_TIMED_OUT",
+        "CONNECTION_FAILED",
+        "TIMED_OUT",
+        "EMPTY_RESPONSE",
+        "ADDRESS_UNREACHABLE",
+        "NETWORK_CHANGED",
+        "HTTP2_PROTOCOL_ERROR",
+        "QUIC_PROTOCOL_ERROR",
+        "TUNNEL_CONNECTION_FAILED",
+        "PROXY_CONNECTION_FAILED",
+        "SOCKET_NOT_CONNECTED",
+        "INCOMPLETE_CHUNKED_ENCODING",
+        "CONTENT_LENGTH_MISMATCH",
+        "HTTP2_SERVER_REFUSED_STREAM",
+        "HTTP2_PING_FAILED",
         // Firefox NS_ERROR_*
-        "NET_RESET", "NET_TIMEOUT", "NET_INTERRUPT", "NET_PARTIAL_TRANSFER", "NET_EMPTY_RESPONSE",
-        "CONNECTION_ABORTED", "PROXY_CONNECTION_REFUSED", "NET_HTTP2_SENT_GOAWAY",
+        "NET_RESET",
+        "NET_TIMEOUT",
+        "NET_INTERRUPT",
+        "NET_PARTIAL_TRANSFER",
+        "NET_EMPTY_RESPONSE",
+        "CONNECTION_ABORTED",
+        "PROXY_CONNECTION_REFUSED",
+        "NET_HTTP2_SENT_GOAWAY",
         "NS_ERROR_NET_ERROR_RESPONSE",
     ];
     RETRYABLE.iter().any(|k| e.contains(k))
@@ -356,10 +390,28 @@ mod tests {
 
     #[test]
     fn network_errors() {
-        for e in ["net::ERR_CONNECTION_REFUSED", "net::ERR_CONNECTION_RESET", "net::ERR_EMPTY_RESPONSE", "net::ERR_TIMED_OUT", "NS_ERROR_NET_RESET", "NS_ERROR_CONNECTION_REFUSED", "NS_ERROR_NET_TIMEOUT", "net::ERR_ADDRESS_UNREACHABLE"] {
+        for e in [
+            "net::ERR_CONNECTION_REFUSED",
+            "net::ERR_CONNECTION_RESET",
+            "net::ERR_EMPTY_RESPONSE",
+            "net::ERR_TIMED_OUT",
+            "NS_ERROR_NET_RESET",
+            "NS_ERROR_CONNECTION_REFUSED",
+            "NS_ERROR_NET_TIMEOUT",
+            "net::ERR_ADDRESS_UNREACHABLE",
+        ] {
             assert!(network_error_is_retryable(e), "{e}");
         }
-        for e in ["net::ERR_ABORTED", "NS_BINDING_ABORTED", "net::ERR_CERT_DATE_INVALID", "net::ERR_BLOCKED_BY_CLIENT", "net::ERR_NAME_NOT_RESOLVED", "NS_ERROR_UNKNOWN_HOST", "SEC_ERROR_UNKNOWN_ISSUER", ""] {
+        for e in [
+            "net::ERR_ABORTED",
+            "NS_BINDING_ABORTED",
+            "net::ERR_CERT_DATE_INVALID",
+            "net::ERR_BLOCKED_BY_CLIENT",
+            "net::ERR_NAME_NOT_RESOLVED",
+            "NS_ERROR_UNKNOWN_HOST",
+            "SEC_ERROR_UNKNOWN_ISSUER",
+            "",
+        ] {
             assert!(!network_error_is_retryable(e), "{e}");
         }
     }

@@ -36,9 +36,7 @@ fn parse_http_date(v: &str, now_ms: f64) -> Option<f64> {
     let t: Vec<&str> = cleaned.split_whitespace().collect();
     let (year, month, day, time) = match t.as_slice() {
         // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
-        [wd, d, m, y, time, zone] if is_weekday(wd) && is_gmt(zone) && y.len() == 4 => {
-            (num(y)?, month_of(m)?, num(d)?, *time)
-        }
+        [wd, d, m, y, time, zone] if is_weekday(wd) && is_gmt(zone) && y.len() == 4 => (num(y)?, month_of(m)?, num(d)?, *time),
         // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
         [wd, date, time, zone] if is_weekday(wd) && is_gmt(zone) => {
             let mut parts = date.split('-');
@@ -84,8 +82,7 @@ fn is_weekday(w: &str) -> bool {
 }
 
 fn month_of(m: &str) -> Option<i64> {
-    const MONTHS: [&str; 12] =
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     MONTHS.iter().position(|x| m.eq_ignore_ascii_case(x)).map(|i| i as i64 + 1)
 }
 
@@ -140,7 +137,18 @@ mod tests {
 
     #[test]
     fn garbage() {
-        for v in ["", "-5", "1.5", "soon", "5s", "Sun, 06 Nov 1994 08:49:37", "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "Ñ, 06 Nov 1994 08:49:37 GMT"] {
+        for v in [
+            "",
+            "-5",
+            "1.5",
+            "soon",
+            "5s",
+            "Sun, 06 Nov 1994 08:49:37",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Ñ, 06 Nov 1994 08:49:37 GMT",
+        ] {
             assert_eq!(parse_retry_after(v, T), None, "{v}");
         }
     }

@@ -182,16 +182,39 @@ const SIGNATURE_PHRASES: &[(&str, Kind)] = &[
 ];
 
 /// Leading words that may precede a status code ("HTTP Error 502", "Error code: 521").
-const CODE_PREFIXES: &[&str] =
-    &["http error", "http status", "error code", "status code", "error", "http", "status", "code"];
+const CODE_PREFIXES: &[&str] = &["http error", "http status", "error code", "status code", "error", "http", "status", "code"];
 
 /// Words a custom reason phrase after a status code must contain one of ("503 first byte
 /// timeout"), so that "503 Downtown Express" is not a status line.
 const ERROR_WORDS: &[&str] = &[
-    "error", "unavailable", "gateway", "timeout", "time-out", "timed", "server", "proxy",
-    "overloaded", "unhealthy", "down", "unreachable", "failed", "failure", "crashed",
-    "maintenance", "temporarily", "ssl", "handshake", "invalid", "backend", "upstream", "origin",
-    "requests", "found", "forbidden", "denied", "unauthorized",
+    "error",
+    "unavailable",
+    "gateway",
+    "timeout",
+    "time-out",
+    "timed",
+    "server",
+    "proxy",
+    "overloaded",
+    "unhealthy",
+    "down",
+    "unreachable",
+    "failed",
+    "failure",
+    "crashed",
+    "maintenance",
+    "temporarily",
+    "ssl",
+    "handshake",
+    "invalid",
+    "backend",
+    "upstream",
+    "origin",
+    "requests",
+    "found",
+    "forbidden",
+    "denied",
+    "unauthorized",
 ];
 
 fn kind_of_code(code: u16) -> Option<Kind> {
@@ -358,15 +381,12 @@ pub fn signature(text: &str) -> Option<&'static str> {
     if stack_trace(text) {
         return Some("stack trace");
     }
-    text.lines()
-        .any(|l| l == "nginx" || l.starts_with("nginx/") || l == "openresty" || l.starts_with("openresty/"))
-        .then_some("nginx footer")
+    text.lines().any(|l| l == "nginx" || l.starts_with("nginx/") || l == "openresty" || l.starts_with("openresty/")).then_some("nginx footer")
 }
 
 /// A JavaScript/Java or Python stack trace: "at f (file:1:2)" lines, or a traceback.
 fn stack_trace(text: &str) -> bool {
-    text.contains("traceback (most recent call last)")
-        || text.lines().filter(|l| l.starts_with("at ") && l.contains(':')).take(2).count() >= 2
+    text.contains("traceback (most recent call last)") || text.lines().filter(|l| l.starts_with("at ") && l.contains(':')).take(2).count() >= 2
 }
 
 /// The title, or for Cloudflare-style "host | 522: Connection timed out" its last part.
@@ -442,7 +462,11 @@ pub fn analyze(title: &str, text: &str) -> Option<TextVerdict> {
     // The more specific hit names the kind: a coded, shaped hit over a generic one.
     let best = match (t_hit, l_hit) {
         (Some(t), Some(l)) => {
-            if (l.strength, l.code.is_some()) > (t.strength, t.code.is_some()) { l } else { t }
+            if (l.strength, l.code.is_some()) > (t.strength, t.code.is_some()) {
+                l
+            } else {
+                t
+            }
         }
         (Some(h), None) | (None, Some(h)) => h,
         (None, None) => return None,
@@ -485,14 +509,28 @@ mod tests {
     #[test]
     fn status_lines() {
         for l in [
-            "502 bad gateway", "error 502", "temporary error (502)", "502 proxy error", "http 502",
-            "502. that's an error.", "http error 502 - bad gateway", "http error 502.3 - bad gateway",
-            "502 service temporarily overloaded", "503 first byte timeout", "server error (500)",
-            "500: internal server error", "error 503 service unavailable", "http error 503. the service is unavailable.",
-            "http status 500 - internal server error", "we're sorry, but something went wrong (500)",
+            "502 bad gateway",
+            "error 502",
+            "temporary error (502)",
+            "502 proxy error",
+            "http 502",
+            "502. that's an error.",
+            "http error 502 - bad gateway",
+            "http error 502.3 - bad gateway",
+            "502 service temporarily overloaded",
+            "503 first byte timeout",
+            "server error (500)",
+            "500: internal server error",
+            "error 503 service unavailable",
+            "http error 503. the service is unavailable.",
+            "http status 500 - internal server error",
+            "we're sorry, but something went wrong (500)",
             "bad gateway: the proxy server received an invalid response from an upstream server",
             "502 server error: the server encountered a temporary error and could not complete your request",
-            "error code 521", "504 error", "no healthy upstream", "web server is down error code 521",
+            "error code 521",
+            "504 error",
+            "no healthy upstream",
+            "web server is down error code 521",
         ] {
             let h = line_hit(l).unwrap_or_else(|| panic!("{l}"));
             assert_eq!(h.kind, Kind::Server, "{l}");
@@ -503,9 +541,14 @@ mod tests {
     fn not_status_lines() {
         for l in [
             "502 bad gateway error & how to fix it (8 easy ways) | example hosting blog",
-            "502 bad gateway - http | mdn", "route 503 - downtown express | metro transit",
-            "error 522 · cloudflare support docs", "$502", "502 items in stock", "list of http status codes",
-            "5022 bad gateway", "getting 502 bad gateway · issue #684",
+            "502 bad gateway - http | mdn",
+            "route 503 - downtown express | metro transit",
+            "error 522 · cloudflare support docs",
+            "$502",
+            "502 items in stock",
+            "list of http status codes",
+            "5022 bad gateway",
+            "getting 502 bad gateway · issue #684",
         ] {
             assert_eq!(line_hit(l).map(|h| h.kind), None, "{l}");
         }

@@ -22,7 +22,11 @@ pub fn from_headers(headers: &[(String, String)]) -> Option<(&'static str, Strin
 
     let platform: &[(bool, &str, &str)] = &[
         (has("cf-ray") || has("cf-mitigated") || server == "cloudflare", "Cloudflare", "cf-ray/server"),
-        (has("x-amz-cf-id") || has("x-amz-cf-pop") || server == "cloudfront" || x_cache.contains("cloudfront") || via.contains("cloudfront"), "CloudFront", "x-amz-cf-id/x-cache"),
+        (
+            has("x-amz-cf-id") || has("x-amz-cf-pop") || server == "cloudfront" || x_cache.contains("cloudfront") || via.contains("cloudfront"),
+            "CloudFront",
+            "x-amz-cf-id/x-cache",
+        ),
         (server.starts_with("awselb") || has("x-amzn-requestid") && server.is_empty(), "AWS ELB", "server"),
         (has("x-vercel-error") || has("x-vercel-id") || server == "vercel", "Vercel", "x-vercel-*"),
         (has("x-nf-request-id") || server.starts_with("netlify"), "Netlify", "x-nf-request-id"),
@@ -64,12 +68,8 @@ pub fn from_headers(headers: &[(String, String)]) -> Option<(&'static str, Strin
     if via.contains("varnish") || has("x-varnish") {
         return Some(("Varnish", "header via: varnish".into()));
     }
-    const POWERED: &[(&str, &str)] =
-        &[("next.js", "Next.js"), ("express", "Express"), ("php", "PHP"), ("asp.net", "ASP.NET"), ("phusion passenger", "Rails")];
-    POWERED
-        .iter()
-        .find(|(p, _)| powered.starts_with(p))
-        .map(|(_, name)| (*name, format!("header x-powered-by: {powered}")))
+    const POWERED: &[(&str, &str)] = &[("next.js", "Next.js"), ("express", "Express"), ("php", "PHP"), ("asp.net", "ASP.NET"), ("phusion passenger", "Rails")];
+    POWERED.iter().find(|(p, _)| powered.starts_with(p)).map(|(_, name)| (*name, format!("header x-powered-by: {powered}")))
 }
 
 /// The vendor whose default error page this (normalised) text is.
@@ -127,9 +127,7 @@ pub fn from_text(title: &str, text: &str) -> Option<&'static str> {
     if text.contains("reference #") {
         return Some("Akamai");
     }
-    text.lines()
-        .any(|l| l == "nginx" || l.starts_with("nginx/") || l == "openresty" || l.starts_with("openresty/"))
-        .then_some("nginx")
+    text.lines().any(|l| l == "nginx" || l.starts_with("nginx/") || l == "openresty" || l.starts_with("openresty/")).then_some("nginx")
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub enum Event {
     TabClosed { tab_id: TabId },
     /// The browser went offline or came back online.
     ConnectivityChanged { online: bool },
+    /// The user clicked a notification the engine asked for (by its id).
+    NotificationClicked { notification_id: String },
     /// The user granted or took back the (optional) permission to clear cookies. Until the
     /// shell says otherwise the engine assumes it may, as it assumes it is online.
     CookieAccessChanged { allowed: bool },
@@ -117,6 +119,7 @@ enum EventType {
     ConnectivityChanged,
     CookieAccessChanged,
     SettingsChanged,
+    NotificationClicked,
 }
 
 /// A struct of optional fields read from a JSON object with `deserialize_map`, so every key
@@ -176,6 +179,7 @@ flat_record!(RawEvent / EventKey {
     online: bool = "online",
     allowed: bool = "allowed",
     settings: Settings = "settings",
+    notification_id: String = "notificationId",
 });
 
 /// Takes the fields of one variant out of a flat record; whatever is left over is refused.
@@ -220,9 +224,7 @@ impl TryFrom<RawEvent> for Event {
             };
         }
         let event = match kind {
-            K::NavigationStarted => (|| {
-                Some(Event::NavigationStarted { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, method: opt!(method) })
-            })(),
+            K::NavigationStarted => (|| Some(Event::NavigationStarted { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, method: opt!(method) }))(),
             K::NavigationCompleted => (|| {
                 Some(Event::NavigationCompleted {
                     tab_id: need!(tab_id, "tabId")?,
@@ -250,23 +252,15 @@ impl TryFrom<RawEvent> for Event {
             })(),
             K::WokeUp => Some(Event::WokeUp),
             K::ProbeCompleted => (|| {
-                Some(Event::ProbeCompleted {
-                    probe_id: need!(probe_id, "probeId")?,
-                    status: opt!(status),
-                    error: opt!(error),
-                    retry_after: opt!(retry_after),
-                })
+                Some(Event::ProbeCompleted { probe_id: need!(probe_id, "probeId")?, status: opt!(status), error: opt!(error), retry_after: opt!(retry_after) })
             })(),
-            K::CookiesCleared => {
-                (|| Some(Event::CookiesCleared { tab_id: need!(tab_id, "tabId")?, removed: need!(removed, "removed")? }))()
-            }
-            K::UserCommanded => {
-                (|| Some(Event::UserCommanded { tab_id: need!(tab_id, "tabId")?, command: need!(command, "command")? }))()
-            }
+            K::CookiesCleared => (|| Some(Event::CookiesCleared { tab_id: need!(tab_id, "tabId")?, removed: need!(removed, "removed")? }))(),
+            K::UserCommanded => (|| Some(Event::UserCommanded { tab_id: need!(tab_id, "tabId")?, command: need!(command, "command")? }))(),
             K::TabClosed => (|| Some(Event::TabClosed { tab_id: need!(tab_id, "tabId")? }))(),
             K::ConnectivityChanged => (|| Some(Event::ConnectivityChanged { online: need!(online, "online")? }))(),
             K::CookieAccessChanged => (|| Some(Event::CookieAccessChanged { allowed: need!(allowed, "allowed")? }))(),
             K::SettingsChanged => (|| Some(Event::SettingsChanged { settings: need!(settings, "settings")? }))(),
+            K::NotificationClicked => (|| Some(Event::NotificationClicked { notification_id: need!(notification_id, "notificationId")? }))(),
         };
         let Some(event) = event else {
             return Err(missing(f.missing.unwrap_or("?")));
@@ -288,6 +282,7 @@ impl TryFrom<RawEvent> for Event {
             ("online", r.online.is_some()),
             ("allowed", r.allowed.is_some()),
             ("settings", r.settings.is_some()),
+            ("notificationId", r.notification_id.is_some()),
         ];
         match left.iter().find(|(_, present)| *present) {
             Some((name, _)) => Err(unknown(name)),
@@ -309,11 +304,7 @@ enum CommandType {
     SetSiteEnabled,
 }
 
-flat_record!(RawCommand / CommandKey {
-    kind: CommandType = "type",
-    remember: bool = "remember",
-    enabled: bool = "enabled",
-});
+flat_record!(RawCommand / CommandKey { kind: CommandType = "type", remember: bool = "remember", enabled: bool = "enabled" });
 
 impl TryFrom<RawCommand> for Command {
     type Error = String;
@@ -345,8 +336,9 @@ pub enum Action {
     /// Deliver a `WokeUp` no later than `at_ms` (epoch ms). Replaces any earlier request:
     /// the engine always asks for its single earliest deadline, `None` for no deadline.
     ScheduleWakeUp { at_ms: Option<f64> },
-    /// Check `url` from the background and report a `ProbeCompleted` with this id.
-    Probe { probe_id: u64, url: String, method: ProbeMethod, credentials: bool },
+    /// Check `url` from the background and report a `ProbeCompleted` with this id; give up
+    /// on it (report an error) after `timeout_ms`.
+    Probe { probe_id: u64, url: String, method: ProbeMethod, credentials: bool, timeout_ms: f64 },
     /// Reload the tab (navigating it to `url`), bypassing the cache when asked.
     ReloadTab { tab_id: TabId, url: String, bypass_cache: bool },
     /// Remove the cookies that apply to `url` (those the browser would send to it), then
@@ -357,9 +349,12 @@ pub enum Action {
     SetBadge { tab_id: TabId, text: String, color: String, countdown_to_ms: Option<f64> },
     /// Remove the badge from the tab.
     ClearBadge { tab_id: TabId },
-    /// Tell the user that `site` is back, in a system notification with this id
-    /// (`<kind>-<tabId>`); the shell words it.
-    Notify { id: String, kind: NotifyKind, site: String },
+    /// Tell the user that `site` is back, in a system notification with this id; the shell
+    /// words it. `unless_tab_seen`: leave it out if `tab_id` is the active tab of a focused
+    /// window (the user sees the page anyway). A click comes back as `NotificationClicked`.
+    Notify { id: String, tab_id: TabId, kind: NotifyKind, site: String, unless_tab_seen: bool },
+    /// Bring this tab to the front (select it, focus its window).
+    ShowTab { tab_id: TabId },
 }
 
 /// What a notification says.
@@ -370,6 +365,27 @@ pub enum NotifyKind {
     Recovered,
     /// After giving up, the watched site answers again (the tab is not reloaded).
     Back,
+}
+
+impl NotifyKind {
+    /// The notification for `tab_id`: the id it is shown under (`<kind>-<tabId>`), and
+    /// whether it stays out of sight of a user who sees the page anyway.
+    pub fn notification(self, tab_id: TabId, site: String) -> Action {
+        let (name, unless_tab_seen) = match self {
+            NotifyKind::Recovered => ("recovered", true),
+            NotifyKind::Back => ("back", false),
+        };
+        Action::Notify { id: format!("{name}-{tab_id}"), tab_id, kind: self, site, unless_tab_seen }
+    }
+
+    /// The tab of a notification id made by [`NotifyKind::notification`].
+    pub fn tab_of(id: &str) -> Option<TabId> {
+        let (name, tab) = id.split_once('-')?;
+        if !matches!(name, "recovered" | "back") || !tab.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        tab.parse().ok()
+    }
 }
 
 /// How a probe asks.
@@ -407,6 +423,7 @@ mod tests {
             Event::ConnectivityChanged { online: false },
             Event::CookieAccessChanged { allowed: false },
             Event::SettingsChanged { settings: Settings::default() },
+            Event::NotificationClicked { notification_id: "back-3".into() },
         ];
         for e in events {
             let json = serde_json::to_string(&e).expect("writes");
@@ -429,5 +446,16 @@ mod tests {
             read(r#"{"type":"userCommanded","tabId":1,"command":{"type":"clearCookies"}}"#),
             Ok(Event::UserCommanded { tab_id: 1, command: Command::ClearCookies { remember: false } })
         );
+    }
+
+    #[test]
+    fn notification_ids_name_their_tab() {
+        let Action::Notify { id, .. } = NotifyKind::Back.notification(12, "a".into()) else { panic!() };
+        assert_eq!(NotifyKind::tab_of(&id), Some(12));
+        assert_eq!(NotifyKind::tab_of("recovered-7"), Some(7));
+        assert_eq!(NotifyKind::tab_of("other-7"), None);
+        assert_eq!(NotifyKind::tab_of("back--7"), None);
+        assert_eq!(NotifyKind::tab_of("back-"), None);
+        assert_eq!(NotifyKind::tab_of("back-99999999999999999999999"), None);
     }
 }

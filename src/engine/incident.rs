@@ -19,14 +19,62 @@ pub struct Incident {
     pub attempts: u32,
     /// Distinct HTTP statuses seen.
     pub statuses: Vec<u16>,
-    /// `"recovered"` or `"gaveUp"`.
-    pub outcome: String,
-    /// What brought the page back: "reload", "hard reload", "cookies cleared",
-    /// "retry-after wait", "resubmit", "page loaded" (the user or the site did it). Stable
-    /// names (stored histories hold them); the UI words them.
-    pub fixed_by: Option<String>,
+    pub outcome: Outcome,
+    /// What brought the page back (when it came back).
+    pub fixed_by: Option<FixedBy>,
     pub cookies_cleared: bool,
-    pub tried: Vec<String>,
+    pub tried: Vec<Fix>,
+}
+
+/// How a recovery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    Recovered,
+    GaveUp,
+}
+
+/// Something Bounceback tried to bring a page back. The JSON names are stable (stored
+/// histories and snapshots hold them); the UI words them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fix {
+    #[serde(rename = "reload")]
+    Reload,
+    #[serde(rename = "hard reload")]
+    HardReload,
+    #[serde(rename = "cookies cleared")]
+    CookiesCleared,
+    #[serde(rename = "resubmit")]
+    Resubmit,
+}
+
+/// What brought a page back: one of the [`Fix`]es, waiting out the server's `Retry-After`
+/// before a plain reload, or the page loaded by itself (the user or the site did it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FixedBy {
+    #[serde(rename = "reload")]
+    Reload,
+    #[serde(rename = "hard reload")]
+    HardReload,
+    #[serde(rename = "cookies cleared")]
+    CookiesCleared,
+    #[serde(rename = "resubmit")]
+    Resubmit,
+    #[serde(rename = "retry-after wait")]
+    RetryAfterWait,
+    #[serde(rename = "page loaded")]
+    PageLoaded,
+}
+
+impl From<Fix> for FixedBy {
+    fn from(fix: Fix) -> FixedBy {
+        match fix {
+            Fix::Reload => FixedBy::Reload,
+            Fix::HardReload => FixedBy::HardReload,
+            Fix::CookiesCleared => FixedBy::CookiesCleared,
+            Fix::Resubmit => FixedBy::Resubmit,
+        }
+    }
 }
 
 /// The capped history.
@@ -70,7 +118,7 @@ mod tests {
                 ended_ms: 1.0,
                 attempts: 0,
                 statuses: vec![],
-                outcome: "recovered".into(),
+                outcome: Outcome::Recovered,
                 fixed_by: None,
                 cookies_cleared: false,
                 tried: vec![],

@@ -7,13 +7,13 @@
 //! the next healthy probe of its origin leads to (reload → reload bypassing the cache →
 //! clear cookies → give up). A non-idempotent request (POST...) is never resent without
 //! the user: it parks in [`Phase::FailedPost`]. This module holds the data and the pure
-//! decisions about one tab; the engine drives the transitions.
+//! decisions about one tab; `navigation`, `escalation` and `commands` drive the transitions.
 
 use serde::{Deserialize, Serialize};
 
+use super::badge::Badge;
 use super::events::TabId;
-use super::incident::Incident;
-use super::view::Badge;
+use super::incident::{Fix, FixedBy, Incident, Outcome};
 use crate::settings::CookieClearing;
 
 /// Where a tab in recovery stands.
@@ -85,6 +85,13 @@ pub enum Step {
     GiveUp,
 }
 
+impl Phase {
+    /// Whether recovery is under way (not parked, given up or watching).
+    pub fn is_active(&self) -> bool {
+        matches!(self, Phase::Waiting | Phase::Reloading { .. } | Phase::ClearingCookies { .. })
+    }
+}
+
 impl Step {
     /// The step after this one failed to bring the page back.
     pub fn escalate(self) -> Step {
@@ -92,16 +99,6 @@ impl Step {
             Step::Reload => Step::HardReload,
             Step::HardReload => Step::ClearCookies,
             Step::ClearCookies | Step::GiveUp => Step::GiveUp,
-        }
-    }
-
-    /// The view's name for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::Reload => "reload",
-            Step::HardReload => "hardReload",
-            Step::ClearCookies => "clearCookies",
-            Step::GiveUp => "giveUp",
         }
     }
 }
@@ -123,19 +120,18 @@ pub struct TabRecovery {
     /// Failed attempts of this tab's origin, as last seen.
     pub attempts: u32,
     pub last_status: Option<u16>,
-    pub last_error: Option<String>,
+    pub last_error: Option<ErrorName>,
     pub vendor: Option<String>,
     pub summary: String,
     pub reasons: Vec<String>,
     /// Distinct statuses seen, in order (bounded).
     pub statuses: Vec<u16>,
-    /// Things tried, in order, without repeats: "reload", "hard reload", "cookies cleared",
-    /// "resubmit". Stable names, kept in the history; the UI words them.
-    pub tried: Vec<String>,
+    /// Things tried, in order, without repeats.
+    pub tried: Vec<Fix>,
     pub cookies_suspected: bool,
     pub cookies_cleared: bool,
-    /// What the pending reload is ("reload", "hard reload", "cookies cleared", "resubmit").
-    pub pending_fix: Option<String>,
+    /// What the pending reload is.
+    pub pending_fix: Option<Fix>,
     /// The wait before the pending reload was a server's `Retry-After`.
     pub retry_after_waited: bool,
     /// Longest `Retry-After` the server asked for, seconds.
@@ -158,7 +154,7 @@ const MAX_TRIED: usize = 16;
 
 impl TabRecovery {
     /// The history entry for this recovery, ending `now` with `outcome`.
-    pub fn incident(&self, outcome: &str, fixed_by: Option<String>, now: f64) -> Incident {
+    pub fn incident(&self, outcome: Outcome, fixed_by: Option<FixedBy>, now: f64) -> Incident {
         Incident {
             site: self.host.clone(),
             url: self.url.clone(),
@@ -166,7 +162,7 @@ impl TabRecovery {
             ended_ms: now,
             attempts: self.attempts,
             statuses: self.statuses.clone(),
-            outcome: outcome.into(),
+            outcome,
             fixed_by,
             cookies_cleared: self.cookies_cleared,
             tried: self.tried.clone(),
@@ -182,15 +178,15 @@ impl TabRecovery {
     }
 
     /// Note something tried.
-    pub fn tried(&mut self, what: &str) {
-        if !self.tried.iter().any(|t| t == what) && self.tried.len() < MAX_TRIED {
-            self.tried.push(what.to_string());
+    pub fn tried(&mut self, what: Fix) {
+        if !self.tried.contains(&what) && self.tried.len() < MAX_TRIED {
+            self.tried.push(what);
         }
     }
 
     /// Take back a note of something that did not happen after all.
-    pub fn untry(&mut self, what: &str) {
-        self.tried.retain(|t| t != what);
+    pub fn untry(&mut self, what: Fix) {
+        self.tried.retain(|t| *t != what);
     }
 
     /// Whether the tab still depends on its origin's probes.
@@ -252,12 +248,12 @@ impl TabRecovery {
 pub enum Advice {
     /// The site answers again, but this page kept failing: `[tried, tookMs]`, `tried` as in
     /// [`TabRecovery::tried`] ("reload", "hard reload", ...).
-    PageKeptFailing(Vec<String>, f64),
+    PageKeptFailing(Vec<Fix>, f64),
     /// The server kept answering these statuses; it is probably down: `[statuses, tookMs]`.
     ServerDown(Vec<u16>, f64),
     /// The server could not be reached: `[error, tookMs]`, `error` the browser's or the
-    /// probe's error name, or null.
-    Unreachable(Option<String>, f64),
+    /// probe's error name, one of the core's own codes, or null.
+    Unreachable(Option<ErrorName>, f64),
     /// The server asked to wait this long before retrying: `[waitMs]`.
     RetryAfter([f64; 1]),
     /// The site answers without cookies: clearing this site's cookies should help: `[]`.
@@ -270,6 +266,69 @@ pub enum Advice {
     WatchOffer(),
     /// Watching ended after this long without the site coming back: `[watchedMs]`.
     WatchEnded([f64; 1]),
+}
+
+/// Why a page or a probe failed without an HTTP answer: the core's own code, or the name
+/// the browser gave (`net::ERR_CONNECTION_REFUSED`, `NS_ERROR_NET_RESET`, `TypeError`...),
+/// kept apart so that a browser's word is never taken for the core's. Both are a plain
+/// string in JSON; reading one back, a core code's string is the core code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ErrorName {
+    Core(CoreError),
+    Browser(String),
+}
+
+/// The failures the core itself names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoreError {
+    /// A probe was not answered by its deadline.
+    ProbeTimedOut,
+    /// A reload's navigation did not end by its deadline.
+    ReloadTimedOut,
+    /// A probe failed without a status or an error name.
+    NoAnswer,
+}
+
+impl CoreError {
+    const ALL: [CoreError; 3] = [CoreError::ProbeTimedOut, CoreError::ReloadTimedOut, CoreError::NoAnswer];
+
+    /// The stable JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoreError::ProbeTimedOut => "probe timed out",
+            CoreError::ReloadTimedOut => "reload timed out",
+            CoreError::NoAnswer => "no answer",
+        }
+    }
+}
+
+impl ErrorName {
+    /// The name as shown and stored.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorName::Core(c) => c.as_str(),
+            ErrorName::Browser(s) => s,
+        }
+    }
+}
+
+impl From<String> for ErrorName {
+    fn from(s: String) -> ErrorName {
+        match CoreError::ALL.into_iter().find(|c| c.as_str() == s) {
+            Some(c) => ErrorName::Core(c),
+            None => ErrorName::Browser(s),
+        }
+    }
+}
+
+impl From<ErrorName> for String {
+    fn from(e: ErrorName) -> String {
+        match e {
+            ErrorName::Core(c) => c.as_str().to_string(),
+            ErrorName::Browser(s) => s,
+        }
+    }
 }
 
 /// Whether a request method may be resent without asking (RFC 9110 §9.2.2, the safe subset
@@ -309,7 +368,7 @@ mod tests {
             started_ms: 1_000.0,
             attempts: 3,
             last_status: None,
-            last_error: Some("net::ERR_CONNECTION_REFUSED".into()),
+            last_error: Some(ErrorName::Browser("net::ERR_CONNECTION_REFUSED".into())),
             vendor: None,
             summary: String::new(),
             reasons: vec![],
@@ -328,7 +387,7 @@ mod tests {
         assert_eq!(
             t.advice(CookieClearing::Never),
             [
-                Advice::Unreachable(Some("net::ERR_CONNECTION_REFUSED".into()), 60_000.0),
+                Advice::Unreachable(Some(ErrorName::Browser("net::ERR_CONNECTION_REFUSED".into())), 60_000.0),
                 Advice::RetryAfter([600_000.0]),
                 Advice::CookiesSuspectedClearingOff(),
                 Advice::WatchOffer(),

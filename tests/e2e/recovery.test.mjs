@@ -27,6 +27,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
 
     const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
     const view = (tabId) => extensionApi(browser).view(tabId);
+    /** Waits until the background can do nothing more by itself (see extensionApi().idle). */
+    const settled = (tab, message = 'the background to settle') => tab.waitFor(() => extensionApi(browser).idle(), { timeout: 30_000, message });
     const cookieNames = (url) => extensionApi(browser).cookieNames(url);
 
     it('a healthy page is requested exactly once', async () => {
@@ -34,6 +36,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       server.route('/healthy', {});
       const tab = await open(server.url('/healthy'));
       await tab.waitFor(recovered(tab), { message: 'the page' });
+      // A negative check the background cannot confirm: nothing marks that the content
+      // script's report of the page text was judged, so this waits it out.
       await sleep(3000);
       assert.equal(server.count('/healthy'), 1);
     });
@@ -63,6 +67,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await settings({});
       const tab = await open(server.url('/article-502'));
       await tab.waitFor(async () => /502/.test(await tab.title()), { message: 'the article' });
+      // As above: waits out the content script's report of the text.
       await sleep(4000);
       assert.equal(server.count('/article-502'), 1);
       assert.equal((await view(await tab.browserTabId())).state, 'healthy');
@@ -91,9 +96,11 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await tab.waitFor(async () => (await tab.evaluate('() => !!document.getElementById("go")')), { message: 'the form' });
       await tab.click('#go');
       await tab.waitFor(async () => server.count('/submit') >= 1, { message: 'the POST' });
-      await sleep(6000);
+      const tabId = await tab.browserTabId();
+      await tab.waitFor(async () => (await view(tabId)).state === 'failedPost', { message: 'the failed POST parked' });
+      await settled(tab);
       assert.deepEqual(methods(server, '/submit'), ['POST']);
-      assert.equal((await view(await tab.browserTabId())).state, 'failedPost');
+      assert.equal((await view(tabId)).state, 'failedPost');
     });
 
     it('when a reload is not enough, the next one bypasses the cache', async () => {
@@ -179,7 +186,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await tab.waitFor(async () => (await view(await tab.browserTabId())).state === 'gaveUp',
         { timeout: 60_000, message: 'giving up' });
       const count = server.count('/down');
-      await sleep(5000);
+      await settled(tab);
       assert.equal(server.count('/down'), count);
     });
 
@@ -192,7 +199,10 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await tab.goto(server.url('/elsewhere'));
       await tab.waitFor(recovered(tab), { message: 'the other page' });
       const count = server.count('/away');
-      await sleep(5000);
+      const tabId = await tab.browserTabId();
+      await tab.waitFor(async () => (await view(tabId)).lastStatus === 200, { message: 'the other page seen by the background' });
+      // Retries still going would keep a wake-up set: settling is the proof they stopped.
+      await settled(tab);
       assert.equal(server.count('/away'), count);
     });
 
@@ -201,7 +211,9 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       server.route('/killed', { failFirst: 1 });
       const tab = await open(server.url('/killed'));
       await tab.waitFor(async () => server.count('/killed') >= 1, { message: 'the failed load' });
-      await sleep(500);
+      // The failure is in the core's saved state once the view shows it (a getView waits for the queue).
+      const tabId = await tab.browserTabId();
+      await tab.waitFor(async () => (await view(tabId)).state === 'recovering', { message: 'the recovery under way' });
       await browser.stopBackground();
       // Only the page is watched from here on: asking the background would wake it up.
       await tab.waitFor(recovered(tab), { timeout: 90_000, interval: 500, message: 'the recovered page' });

@@ -44,6 +44,9 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
     const tabs = [];
     const open = async (url) => { const t = await browser.openTab(url); tabs.push(t); return t; };
     const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
+    const view = (tabId) => extensionApi(browser).view(tabId);
+    /** Waits until the background can do nothing more by itself (see extensionApi().idle). */
+    const settled = (tab, message = 'the background to settle') => tab.waitFor(() => extensionApi(browser).idle(), { timeout: 30_000, message });
 
     before(async () => {
       server = await startFlakyServer();
@@ -71,6 +74,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
           </script>`,
       });
       await open(server.url('/hostile'));
+      // A negative check the background cannot confirm (the content script's report of the
+      // page text is not observable), so this waits it out.
       await sleep(6000);
       assert.equal(server.count('/victim'), 0, 'the other site was never contacted');
       // Whatever Bounceback did, it did to the hostile page's own URL.
@@ -126,6 +131,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
         </script>`,
       });
       const tab = await open(server.url('/flood'));
+      // As above: the mutations stop after 5 s; this waits out the content script's looks.
       await sleep(6000);
       assert.equal(server.count('/flood'), 1, 'the page was loaded once and never retried');
       assert.equal(await tab.title(), 'Loading');
@@ -139,7 +145,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await tab.waitFor(async () => server.count('/between') >= 2, { timeout: 30_000, message: 'the first check' });
       await browser.stopBackground();
       await tab.waitFor(recovered(tab), { timeout: 90_000, interval: 500, message: 'the recovered page' });
-      await sleep(2000);
+      await settled(tab);
       const gets = server.requests('/between').filter((r) => r.method === 'GET').length;
       assert.equal(gets, 2, `one failed load and exactly one reload: ${server.requests('/between').map((r) => r.method)}`);
     });
@@ -152,7 +158,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
       const failing = await open(server.url('/forever'));
       await failing.waitFor(async () => server.count('/forever') >= 1, { message: 'a failing tab' });
-      await sleep(500);
+      const failingId = await failing.browserTabId();
+      await failing.waitFor(async () => (await view(failingId)).state === 'recovering', { message: 'the recovery under way' });
       const ask = (type) => extensionApi(browser).send({ type });
       assert.ok((await ask('getIncidents')).some((i) => i.url === server.url('/history')), 'the incident is recorded');
       // What a browser restart does to an extension: storage.session is gone, the background starts afresh.
@@ -163,7 +170,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.ok((await ask('getIncidents')).some((i) => i.url === server.url('/history')), 'the incident survived');
       assert.equal((await ask('getSettings')).maxAttempts, 5, 'the settings survived');
       const count = server.count('/forever');
-      await sleep(5000);
+      await settled(failing, 'the old recovery to end');
       assert.equal(server.count('/forever'), count, 'the old recovery ended cleanly');
     });
 
@@ -174,7 +181,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       server.route('/private', { failFirst: 3 });
       const tab = await open(server.url('/private'));
       await tab.waitFor(recovered(tab), { timeout: 90_000, message: 'the recovered page' });
-      await sleep(2000);
+      await settled(tab);
       const ours = [`127.0.0.1:${server.port}`, `localhost:${server.port}`];
       const elsewhere = proxy.seen.filter((r) => !ours.includes(r.destination) && !BROWSER_VENDOR.test(r.destination.replace(/:\d+$/, '')));
       assert.deepEqual(elsewhere.map((r) => `${r.method} ${r.url}`), []);

@@ -10,7 +10,6 @@ import { describe, test } from 'node:test';
 import { BROWSERS, requireDist } from './lib/browsers.mjs';
 import { chooseCookieClearing, extensionApi, optionsPage as openOptions } from './lib/extension.mjs';
 import { browserSuite } from './lib/suite.mjs';
-import { sleep } from './lib/wait.mjs';
 
 requireDist();
 
@@ -35,6 +34,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
 
     const settings = (overrides) => extensionApi(browser).saveSettings({ ...FAST, ...overrides });
     const view = (tabId) => extensionApi(browser).view(tabId);
+    /** Waits until the background can do nothing more by itself (see extensionApi().idle). */
+    const settled = (page, message = 'the background to settle') => page.waitFor(() => extensionApi(browser).idle(), { timeout: 30_000, message });
     const cookieNames = (url) => extensionApi(browser).cookieNames(url);
 
     /** A tab failing on `path`, and the popup for it, once the popup shows it recovering. */
@@ -65,8 +66,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.match(seen, /nginx/, `seen: ${seen}`);
       const countdown = await popup.waitFor(() => textOf(popup, 'countdown'), { message: 'the countdown' });
       assert.match(countdown, /^next in \d+ s$/, countdown);
-      await sleep(1500);
-      assert.notEqual(await textOf(popup, 'countdown'), countdown, 'the countdown ticks');
+      await popup.waitFor(async () => (await textOf(popup, 'countdown')) !== countdown, { timeout: 5_000, message: 'the countdown to tick' });
       assert.match(await textOf(popup, 'attempts'), /^Try 1 of 6$/);
       assert.match(await textOf(popup, 'nextStep'), /^Next: /);
       await shot(popup, 'popup-recovering');
@@ -92,11 +92,12 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await settings({});
       const { popup } = await failingTabWithPopup('/ui-stop', { failFirst: NO_END });
       await popup.waitFor(() => textOf(popup, 'stop'), { message: 'the Stop button' });
+      assert.equal(await extensionApi(browser).idle(), false, 'a recovery keeps a wake-up set');
       await popup.click('#stop');
       await popup.waitFor(async () => (await textOf(popup, 'headline')) === 'Not retrying this page', { message: 'the stopped state' });
       await shot(popup, 'popup-stopped');
       const count = server.count('/ui-stop');
-      await sleep(5000);
+      await settled(popup);
       assert.equal(server.count('/ui-stop'), count, 'no request after Stop');
     });
 
@@ -113,7 +114,9 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       server.route('/ui-site-off-2', { failFirst: NO_END });
       const other = await open(server.url('/ui-site-off-2', 'localhost'));
       await other.waitFor(async () => server.count('/ui-site-off-2') >= 1, { message: 'the second failing page' });
-      await sleep(4000);
+      const otherId = await other.browserTabId();
+      await other.waitFor(async () => (await view(otherId)).lastStatus === 502, { message: 'the second failure seen by the background' });
+      await settled(other);
       assert.equal(server.count('/ui-site-off'), count, 'no retry of the first page while off');
       assert.equal(server.count('/ui-site-off-2'), 1, 'no retry of a new failure while off');
       await popup.click('#siteEnabled');
@@ -232,7 +235,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       await tab.waitFor(hasBanner, { timeout: 20_000, message: 'the banner' });
       // Closed shadow root: the page (and this test) see only the host element.
       assert.equal(await tab.evaluate(`() => document.querySelector('bounceback-banner').shadowRoot`), null);
-      await sleep(500);
+      // For the screenshot: two frames rendered since the banner was added, so it is painted.
+      await tab.evaluate(`() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`);
       await shot(tab, 'banner');
       // Keyboard only: the banner's buttons are the page's only focusable controls.
       await tab.press('Tab');
@@ -243,7 +247,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       const tabId = await tab.browserTabId();
       assert.equal((await view(tabId)).state, 'healthy');
       const count = server.count('/ui-banner');
-      await sleep(5000);
+      await settled(tab);
       assert.equal(server.count('/ui-banner'), count, 'no request after Stop');
     });
 

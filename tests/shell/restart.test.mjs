@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { startFlakyServer } from '../e2e/lib/server.mjs';
-import { FakeBrowser } from './lib/fake-browser.mjs';
+import { FakeBrowser, recordedCoreEvents } from './lib/fake-browser.mjs';
+import { checkRecorded } from './lib/recorded-events.mjs';
 
 const EXT = fileURLToPath(new URL('../../dist/chromium', import.meta.url));
 const built = existsSync(`${EXT}/background.js`);
@@ -99,4 +100,11 @@ describe('the background stopped mid-recovery', { skip: !built && 'run ./build.s
       }
     });
   }
+
+  // Last: every event the backgrounds above fed their core is one the wasm boundary test replays.
+  it('every event the shell sent is in tests/fixtures/shell-events.json (the wasm boundary test replays them)', () => {
+    assert.ok(recordedCoreEvents.length > 0, 'events were recorded');
+    const missing = checkRecorded(recordedCoreEvents);
+    assert.deepEqual(missing, [], 'new event shapes: run BOUNCEBACK_RECORD_EVENTS=1 node --test tests/shell/restart.test.mjs and commit the fixture');
+  });
 });

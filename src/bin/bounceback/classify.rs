@@ -63,9 +63,7 @@ fn read_input(file: Option<&str>) -> Result<String, String> {
 pub fn run(args: &[String]) -> ExitCode {
     let result = parse(args).and_then(|a| {
         let body = read_input(a.file.as_deref())?;
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+        let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0);
         Ok(classify_html(a.status, &a.headers, &body, now_ms))
     });
     match result {

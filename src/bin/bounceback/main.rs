@@ -35,4 +35,4 @@ fn main() -> ExitCode {
 
 #[cfg(not(target_arch = "wasm32"))]
 const USAGE: &str = "usage: bounceback classify [--status N] [--header 'Name: value']... [FILE | -]
-       bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S]";
+       bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S] [--settings JSON]";

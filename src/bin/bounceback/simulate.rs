@@ -1,10 +1,10 @@
 //! `bounceback simulate`: measure a recovery policy against simulated outages and print one
-//! JSON object of figures (see `bounceback::engine::sim` for the conventions).
+//! JSON object of figures (see `bounceback::sim` for the conventions).
 
 use std::process::ExitCode;
 
-use bounceback::engine::sim::{self, OutageDist, Policy};
 use bounceback::settings::Settings;
+use bounceback::sim::{self, OutageDist, Policy};
 
 const USAGE: &str = "usage: bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S] [--settings JSON]";
 

@@ -15,6 +15,18 @@ export function extensionApi(browser) {
       return reply.settings;
     },
     view: (tabId) => send({ type: 'getView', tabId }),
+    /**
+     * Whether the background has nothing left to do by itself: its event queue is drained (a
+     * getView waits for it) and the core has no deadline (no wake-up alarm is set). Nothing
+     * happens then until the next browser event, so a check that nothing more happens can
+     * stop waiting here instead of sleeping.
+     */
+    async idle() {
+      await send({ type: 'getView', tabId: 0 });
+      const alarm = await browser.extensionEval(
+        `async () => (await (globalThis.browser ?? chrome).alarms.get('bounceback-wake')) ?? null`);
+      return alarm == null;
+    },
     /** The cookies the browser would send to `url`, seen by the browser, whatever the extension may see. */
     cookieNames: (url) => browser.cookieNames(url),
     /** Whether the user has let the extension clear cookies (its optional permission). */

@@ -6,12 +6,16 @@
 // delivered (an alarm falls due, a page loads) and none is running.
 //
 // It records what the background did to the world: `calls` (every API call, with the life it
-// came from), `reloads` and `removedCookies`.
+// came from), `reloads` and `removedCookies`; and every event it fed its core, in
+// `coreEvents` (and, over all fake browsers of the process, `recordedCoreEvents`).
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { waitFor } from '../../e2e/lib/wait.mjs';
 
 const WORKER = fileURLToPath(new URL('./fake-worker.mjs', import.meta.url));
+
+/** Every event any fake browser's background fed its core, in this process. */
+export const recordedCoreEvents = [];
 
 export class FakeBrowser {
   /**
@@ -36,6 +40,10 @@ export class FakeBrowser {
     this.calls = [];
     this.reloads = [];
     this.removedCookies = [];
+    this.coreEvents = [];
+    this.shown = []; // tabs brought to the front (tabs.update with active: true)
+    this.responses = new Map();
+    this.nextResponse = 1;
     this.errors = [];
     this.life = 0;
     this.worker = null;
@@ -74,6 +82,12 @@ export class FakeBrowser {
           resolve();
         } else if (m.type === 'call') {
           this.answer(worker, life, m);
+        } else if (m.type === 'response') {
+          this.responses.get(m.id)?.(m.value);
+          this.responses.delete(m.id);
+        } else if (m.type === 'coreEvent') {
+          this.coreEvents.push(m.event);
+          recordedCoreEvents.push(m.event);
         }
       });
       worker.on('error', (e) => { this.errors.push(e); reject(e); });
@@ -112,6 +126,22 @@ export class FakeBrowser {
   async deliver(path, ...args) {
     await this.start();
     this.worker?.postMessage({ type: 'event', path, args });
+  }
+
+  /**
+   * Sends a runtime message to the background as `from` would: 'page' (the content script
+   * of tab `tabId`'s top frame) or 'popup' (an extension page). Resolves with its answer.
+   */
+  async message(message, { from = 'popup', tabId } = {}) {
+    await this.start();
+    const extensionId = 'bounceback-test';
+    const sender = from === 'page'
+      ? { id: extensionId, tab: { id: tabId }, frameId: 0, url: this.tabs.get(tabId)?.url }
+      : { id: extensionId, url: `chrome-extension://${extensionId}/popup.html` };
+    const id = this.nextResponse++;
+    const answer = new Promise((resolve) => this.responses.set(id, resolve));
+    this.worker?.postMessage({ type: 'event', path: 'runtime.onMessage', args: [message, sender], respond: id });
+    return answer;
   }
 
   fireAlarms() {
@@ -205,6 +235,14 @@ export class FakeBrowser {
         if (!tab) throw new Error(`No tab with id: ${a}.`);
         return { ...tab };
       }
+      case 'tabs.update': {
+        const tab = this.tabs.get(a);
+        if (!tab) throw new Error(`No tab with id: ${a}.`);
+        if (args[1]?.active) this.shown.push(a);
+        return { ...tab };
+      }
+      case 'windows.update':
+        return { id: a, focused: true };
       case 'tabs.reload': {
         const tab = this.tabs.get(a);
         if (!tab) throw new Error(`No tab with id: ${a}.`);

@@ -92,9 +92,21 @@ parentPort.on('message', (m) => {
     if (m.ok) p?.resolve(m.value);
     else p?.reject(new Error(m.error));
   } else if (m.type === 'event') {
-    for (const fn of listeners.get(m.path) ?? []) fn(...m.args);
+    // A runtime message's sender gets the answer back through the parent (`respond`).
+    const respond = m.respond == null ? [] : [(value) => parentPort.postMessage({ type: 'response', id: m.respond, value })];
+    for (const fn of listeners.get(m.path) ?? []) fn(...m.args, ...respond);
   }
 });
+
+// Every event the background feeds its core is reported to the parent, which records them for
+// the wasm boundary test to replay (lib/recorded-events.mjs). Same module as background.js
+// imports, so patching its class here reaches the core the background makes.
+const wasm = await import(pathToFileURL(`${extDir}/wasm/bounceback.js`).href);
+const handle = wasm.Core.prototype.handle;
+wasm.Core.prototype.handle = function recordedHandle(event, nowMs) {
+  parentPort.postMessage({ type: 'coreEvent', event });
+  return handle.call(this, event, nowMs);
+};
 
 await import(pathToFileURL(`${extDir}/background.js`).href);
 parentPort.postMessage({ type: 'ready' });

@@ -15,8 +15,9 @@
 
 use serde::Serialize;
 
-use super::backoff::Rng;
-use super::{Action, Engine, Event};
+use crate::engine::backoff::Rng;
+use crate::engine::view::ViewState;
+use crate::engine::{Action, Engine, Event};
 use crate::settings::Settings;
 
 /// The policy under test.
@@ -102,9 +103,8 @@ fn run_engine(settings: &Settings, outage_s: f64, tabs: u32, seed: u64) -> RunRe
     let mut result = RunResult { outage_s, probes: 0, reloads: 0, delays_s: Vec::new(), gave_up: 0 };
     let mut restored = vec![false; tabs as usize];
     let mut wake: Option<f64> = None;
-    let mut queue: std::collections::VecDeque<Event> = (0..tabs)
-        .map(|i| Event::NavigationCompleted { tab_id: i64::from(i), url: URL.into(), method: "GET".into(), status: 502, headers: vec![] })
-        .collect();
+    let mut queue: std::collections::VecDeque<Event> =
+        (0..tabs).map(|i| Event::NavigationCompleted { tab_id: i64::from(i), url: URL.into(), method: "GET".into(), status: 502, headers: vec![] }).collect();
     let mut now = T0;
     loop {
         while let Some(event) = queue.pop_front() {
@@ -134,7 +134,7 @@ fn run_engine(settings: &Settings, outage_s: f64, tabs: u32, seed: u64) -> RunRe
                 }
             }
         }
-        let gave_up = (0..tabs).filter(|&i| engine.tab_view(i64::from(i), now).state == "gaveUp").count() as u32;
+        let gave_up = (0..tabs).filter(|&i| engine.tab_view(i64::from(i), now).state == ViewState::GaveUp).count() as u32;
         let done = restored.iter().filter(|r| **r).count() as u32;
         if done + gave_up >= tabs {
             result.gave_up = gave_up;

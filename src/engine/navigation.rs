@@ -1,0 +1,222 @@
+//! Navigation: how a tab enters and leaves recovery.
+//!
+//! A top-level navigation that fails in a retryable way (a listed status, a retryable network
+//! error, or an error page recognised from its text) starts recovering its tab; the same page
+//! failing again escalates or re-plans; a good answer ends recovery as recovered (with an
+//! incident); going elsewhere, a non-retryable error status or the user's stop ends it
+//! silently. The last navigation of each tab is remembered (bounded) for the page-text event
+//! and for per-site commands on healthy tabs.
+
+use super::incident::{Fix, FixedBy, Outcome};
+use super::recovery::{self, ErrorName, Phase, Step, TabRecovery};
+use super::{url, Action, Engine, NotifyKind, OriginState, TabId};
+use crate::detect::{self, Class, PageInput, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// How many tabs' last navigation (URL, method, status) is remembered.
+const MAX_LAST_NAV: usize = 64;
+
+/// The last completed top-level navigation of a tab, for `PageTextSeen` and per-site commands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct LastNav {
+    pub(super) url: String,
+    pub(super) method: String,
+    pub(super) status: Option<u16>,
+    seq: u64,
+}
+
+/// A failed navigation as the engine sees it.
+pub(super) struct Failure {
+    pub(super) status: Option<u16>,
+    pub(super) error: Option<ErrorName>,
+    pub(super) verdict: Option<Verdict>,
+    pub(super) retry_after_s: Option<f64>,
+}
+
+pub(super) fn same_page(a: &str, b: &str) -> bool {
+    url::without_fragment(a) == url::without_fragment(b)
+}
+
+fn note_failure(t: &mut TabRecovery, f: &Failure) {
+    if let Some(s) = f.status {
+        t.saw_status(s);
+    }
+    if let Some(e) = &f.error {
+        t.last_error = Some(e.clone());
+    }
+    if let Some(v) = &f.verdict {
+        if v.vendor.is_some() {
+            t.vendor = v.vendor.clone();
+        }
+        if !v.summary.is_empty() {
+            t.summary = v.summary.clone();
+        }
+        if !v.reasons.is_empty() {
+            t.reasons = v.reasons.clone();
+        }
+    } else if let Some(e) = &f.error {
+        t.summary = e.as_str().to_string();
+    }
+}
+
+impl Engine {
+    pub(super) fn remember_nav(&mut self, tab_id: TabId, url: &str, method: &str, status: Option<u16>) {
+        self.nav_seq += 1;
+        self.last_nav.insert(tab_id, LastNav { url: url.into(), method: method.into(), status, seq: self.nav_seq });
+        while self.last_nav.len() > MAX_LAST_NAV {
+            let oldest = self.last_nav.iter().min_by_key(|(_, n)| n.seq).map(|(t, _)| *t);
+            match oldest {
+                Some(t) => self.last_nav.remove(&t),
+                None => break,
+            };
+        }
+    }
+
+    /// A navigation of `tab_id` to `url` ended: failed in a retryable way (`failure`) or not.
+    /// `Err(status)` is a non-retryable answer: a success ends recovery as recovered, an
+    /// error status (404, a challenge...) ends it without calling it recovered.
+    pub(super) fn navigation_outcome(&mut self, tab_id: TabId, url: &str, method: &str, outcome: Result<Failure, u16>, now: f64, out: &mut Vec<Action>) {
+        if let Some(t) = self.tabs.get(&tab_id) {
+            if same_page(&t.url, url) {
+                match outcome {
+                    Ok(f) => self.failed_again(tab_id, method, f, now),
+                    Err(status) if status >= 400 => self.stop(tab_id, out),
+                    Err(_) => self.page_loaded(tab_id, now, out),
+                }
+                return;
+            }
+            self.stop(tab_id, out);
+        }
+        if let Ok(f) = outcome {
+            self.begin(tab_id, url, method, f, now);
+        }
+    }
+
+    pub(super) fn page_text(&mut self, tab_id: TabId, url: &str, title: &str, text: &str, now: f64, out: &mut Vec<Action>) {
+        if !self.settings.text_detection || self.tabs.get(&tab_id).is_some_and(|t| same_page(&t.url, url)) {
+            return;
+        }
+        // Only a page whose own navigation we saw: otherwise we cannot know it was a GET, and
+        // reloading the answer to a POST would resend it.
+        let Some(last) = self.last_nav.get(&tab_id).filter(|n| same_page(&n.url, url)) else { return };
+        let status = last.status;
+        let method = last.method.clone();
+        let verdict = detect::classify(&PageInput { status, headers: &[], title, text, now_ms: now });
+        if verdict.class != Class::ServerError || status.is_some_and(|s| s >= 400) {
+            return;
+        }
+        let retry_after_s = verdict.retry_after_s;
+        let failure = Failure { status, error: None, verdict: Some(verdict), retry_after_s };
+        self.navigation_outcome(tab_id, url, &method, Ok(failure), now, out);
+    }
+
+    /// Start recovering `tab_id`.
+    pub(super) fn begin(&mut self, tab_id: TabId, url: &str, method: &str, f: Failure, now: f64) {
+        let Some(parsed) = url::parse(url) else { return };
+        if !self.site_enabled(&parsed.host) {
+            return;
+        }
+        let origin_key = parsed.origin();
+        let resendable = recovery::is_resendable(method);
+        let mut tab = TabRecovery {
+            tab_id,
+            url: url.to_string(),
+            host: parsed.host,
+            origin: origin_key.clone(),
+            method: method.trim().to_ascii_uppercase(),
+            phase: if resendable { Phase::Waiting } else { Phase::FailedPost },
+            step: Step::Reload,
+            started_ms: now,
+            attempts: 0,
+            last_status: None,
+            last_error: None,
+            vendor: None,
+            summary: String::new(),
+            reasons: vec![],
+            statuses: vec![],
+            tried: vec![],
+            cookies_suspected: false,
+            cookies_cleared: false,
+            pending_fix: None,
+            retry_after_waited: false,
+            longest_retry_after_s: None,
+            gave_up_ms: None,
+            watch_ended_after_ms: None,
+            incident_recorded: false,
+            badge: None,
+        };
+        note_failure(&mut tab, &f);
+        if !resendable {
+            self.tabs.insert(tab_id, tab);
+            return;
+        }
+        let has_active = self.tabs.values().any(|t| t.origin == origin_key && t.phase.is_active());
+        let origin = self.origins.get_or_insert_with(origin_key.clone(), || OriginState::new(now));
+        if !has_active {
+            // Nobody was recovering here (perhaps only watching): a fresh outage.
+            *origin = OriginState { in_flight: origin.in_flight.take(), ..OriginState::new(now) };
+        }
+        tab.attempts = origin.attempts;
+        tab.cookies_suspected = self.tabs.values().any(|t| t.origin == origin_key && t.cookies_suspected);
+        self.tabs.insert(tab_id, tab);
+        self.plan_next(&origin_key, f.retry_after_s, !has_active, now);
+    }
+
+    /// The recovered URL failed again.
+    pub(super) fn failed_again(&mut self, tab_id: TabId, method: &str, f: Failure, now: f64) {
+        let Some(t) = self.tabs.get_mut(&tab_id) else { return };
+        note_failure(t, &f);
+        if !recovery::is_resendable(method) {
+            // Whatever we were doing, a reload would now resend this request.
+            t.method = method.trim().to_ascii_uppercase();
+            t.phase = Phase::FailedPost;
+            t.pending_fix = None;
+            return;
+        }
+        let origin_key = t.origin.clone();
+        match t.phase {
+            Phase::Reloading { .. } => {
+                t.step = t.step.escalate();
+                t.phase = Phase::Waiting;
+                t.pending_fix = None;
+                let origin = self.origins.get_or_insert_with(origin_key.clone(), || OriginState::new(now));
+                origin.attempts += 1;
+                if !self.check_limits(&origin_key, now) {
+                    self.plan_next(&origin_key, f.retry_after_s, false, now);
+                }
+            }
+            Phase::FailedPost => {
+                let url = t.url.clone();
+                self.tabs.remove(&tab_id);
+                self.begin(tab_id, &url, method, f, now);
+            }
+            Phase::Waiting if f.retry_after_s.is_some() => self.plan_next(&origin_key, f.retry_after_s, false, now),
+            _ => {}
+        }
+    }
+
+    /// The recovered URL loaded without a retryable error: done.
+    pub(super) fn page_loaded(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
+        let Some(t) = self.tabs.remove(&tab_id) else { return };
+        if !t.incident_recorded {
+            let fixed_by = match (t.pending_fix, t.retry_after_waited) {
+                (Some(Fix::Reload), true) => FixedBy::RetryAfterWait,
+                (Some(f), _) => f.into(),
+                (None, _) => FixedBy::PageLoaded,
+            };
+            self.incidents.record(t.incident(Outcome::Recovered, Some(fixed_by), now));
+            if self.settings.notifications {
+                out.push(NotifyKind::Recovered.notification(tab_id, t.host));
+            }
+        }
+        out.push(Action::ClearBadge { tab_id });
+    }
+
+    /// End recovery of a tab without recording anything.
+    pub(super) fn stop(&mut self, tab_id: TabId, out: &mut Vec<Action>) {
+        if self.tabs.remove(&tab_id).is_some() {
+            out.push(Action::ClearBadge { tab_id });
+        }
+    }
+}
