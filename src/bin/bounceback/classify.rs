@@ -18,11 +18,7 @@ struct Args {
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
-    let mut out = Args {
-        status: None,
-        headers: Vec::new(),
-        file: None,
-    };
+    let mut out = Args { status: None, headers: Vec::new(), file: None };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -36,14 +32,11 @@ fn parse(args: &[String]) -> Result<Args, String> {
             }
             "--header" => {
                 let v = it.next().ok_or("--header needs 'Name: value'")?;
-                let (name, value) = v
-                    .split_once(':')
-                    .ok_or_else(|| format!("bad --header '{v}' (want 'Name: value')"))?;
+                let (name, value) = v.split_once(':').ok_or_else(|| format!("bad --header '{v}' (want 'Name: value')"))?;
                 if name.trim().is_empty() {
                     return Err(format!("bad --header '{v}' (empty name)"));
                 }
-                out.headers
-                    .push((name.trim().to_string(), value.trim().to_string()));
+                out.headers.push((name.trim().to_string(), value.trim().to_string()));
             }
             "-" if out.file.is_none() => out.file = Some("-".into()),
             f if f.starts_with("--") => return Err(format!("unknown option '{f}'")),
@@ -57,9 +50,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
 fn read_input(file: Option<&str>) -> Result<String, String> {
     let mut bytes = Vec::new();
     match file {
-        None | Some("-") => std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read stdin: {e}"))?,
+        None | Some("-") => std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("cannot read stdin: {e}"))?,
         Some(path) => {
             bytes = std::fs::read(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
             bytes.len()

@@ -30,12 +30,8 @@ impl Outages {
         match *self {
             Outages::Fixed(s) => f64::from(u8::from(t >= s)),
             Outages::Uniform { min, max } if max > min => ((t - min) / (max - min)).clamp(0.0, 1.0),
-            Outages::LogUniform { min, max } if max > min => {
-                ((t / min).ln() / (max / min).ln()).clamp(0.0, 1.0)
-            }
-            Outages::Uniform { min, .. } | Outages::LogUniform { min, .. } => {
-                f64::from(u8::from(t >= min))
-            }
+            Outages::LogUniform { min, max } if max > min => ((t / min).ln() / (max / min).ln()).clamp(0.0, 1.0),
+            Outages::Uniform { min, .. } | Outages::LogUniform { min, .. } => f64::from(u8::from(t >= min)),
         }
     }
 
@@ -53,9 +49,7 @@ impl Outages {
                 let u = t.clamp(min, max);
                 (u * u - min * min) / (2.0 * (max - min))
             }
-            Outages::LogUniform { min, max } if max > min => {
-                (t.clamp(min, max) - min) / (max / min).ln()
-            }
+            Outages::LogUniform { min, max } if max > min => (t.clamp(min, max) - min) / (max / min).ln(),
             Outages::Uniform { min, .. } | Outages::LogUniform { min, .. } => {
                 if t >= min {
                     min
@@ -100,25 +94,17 @@ impl Frontier {
     pub fn new(outages: Outages, step_s: f64) -> Result<Frontier, String> {
         let max = outages.max();
         if !(step_s.is_finite() && step_s > 0.0) {
-            return Err(format!(
-                "the grid step must be a positive number of seconds (got {step_s})"
-            ));
+            return Err(format!("the grid step must be a positive number of seconds (got {step_s})"));
         }
         if !(max.is_finite() && max > 0.0) {
-            return Err(format!(
-                "the longest outage must be a positive number of seconds (got {max})"
-            ));
+            return Err(format!("the longest outage must be a positive number of seconds (got {max})"));
         }
         let n = (max / step_s).ceil();
         if n > 20_000.0 {
-            return Err(format!(
-                "{n} grid points is too many (at most 20000: use a coarser step)"
-            ));
+            return Err(format!("{n} grid points is too many (at most 20000: use a coarser step)"));
         }
         let n = n as usize;
-        let t: Vec<f64> = (0..=n)
-            .map(|k| if k == n { max } else { k as f64 * step_s })
-            .collect();
+        let t: Vec<f64> = (0..=n).map(|k| if k == n { max } else { k as f64 * step_s }).collect();
         let f = t.iter().map(|&x| outages.cdf(x)).collect();
         let g = t.iter().map(|&x| outages.partial_mean(x)).collect();
         Ok(Frontier { t, f, g })
@@ -171,12 +157,7 @@ impl Frontier {
             checks_s.push(t[j]);
             k = j;
         }
-        Plan {
-            lambda,
-            checks_s,
-            delay_mean_s: delay,
-            requests_mean: checks + 1.0,
-        }
+        Plan { lambda, checks_s, delay_mean_s: delay, requests_mean: checks + 1.0 }
     }
 
     /// The least mean delay at `requests` mean requests: the two optimal schedules whose
@@ -226,19 +207,13 @@ mod tests {
 
     #[test]
     fn integrals_match_closed_forms() {
-        let lu = Outages::LogUniform {
-            min: 5.0,
-            max: 1800.0,
-        };
+        let lu = Outages::LogUniform { min: 5.0, max: 1800.0 };
         assert_eq!(lu.cdf(5.0), 0.0);
         assert!(close(lu.cdf(1800.0), 1.0, 1e-12));
         assert!(close(lu.cdf((5.0f64 * 1800.0).sqrt()), 0.5, 1e-12));
         // Mean of a log-uniform: (max - min) / ln(max / min).
         assert!(close(lu.partial_mean(1e9), 1795.0 / 360f64.ln(), 1e-9));
-        let u = Outages::Uniform {
-            min: 0.0,
-            max: 100.0,
-        };
+        let u = Outages::Uniform { min: 0.0, max: 100.0 };
         assert!(close(u.partial_mean(100.0), 50.0, 1e-12));
         assert!(close(u.partial_mean(50.0), 12.5, 1e-12));
         assert_eq!(Outages::Fixed(7.0).partial_mean(7.0), 7.0);
@@ -249,14 +224,7 @@ mod tests {
     /// 20, 10 (cost 15 s + 10·2.0 = 35, against 35.67 for three checks and 60 for one).
     #[test]
     fn uniform_outages_give_gaps_shrinking_by_lambda() {
-        let fr = Frontier::new(
-            Outages::Uniform {
-                min: 0.0,
-                max: 100.0,
-            },
-            1.0,
-        )
-        .unwrap();
+        let fr = Frontier::new(Outages::Uniform { min: 0.0, max: 100.0 }, 1.0).unwrap();
         let p = fr.optimal(10.0);
         assert_eq!(p.checks_s, vec![40.0, 70.0, 90.0, 100.0]);
         assert!(close(p.delay_mean_s, 15.0, 1e-9), "{p:?}");
@@ -267,14 +235,7 @@ mod tests {
     /// mean time to it.
     #[test]
     fn dear_checks_give_a_single_check() {
-        let fr = Frontier::new(
-            Outages::Uniform {
-                min: 0.0,
-                max: 100.0,
-            },
-            1.0,
-        )
-        .unwrap();
+        let fr = Frontier::new(Outages::Uniform { min: 0.0, max: 100.0 }, 1.0).unwrap();
         let p = fr.optimal(1e6);
         assert_eq!(p.checks_s, vec![100.0]);
         assert!(close(p.delay_mean_s, 50.0, 1e-9));
@@ -294,14 +255,7 @@ mod tests {
 
     #[test]
     fn frontier_is_monotone_and_interpolates() {
-        let fr = Frontier::new(
-            Outages::LogUniform {
-                min: 5.0,
-                max: 1800.0,
-            },
-            2.0,
-        )
-        .unwrap();
+        let fr = Frontier::new(Outages::LogUniform { min: 5.0, max: 1800.0 }, 2.0).unwrap();
         let mut last = f64::INFINITY;
         for r in [4.0, 6.0, 8.0, 10.0, 14.0] {
             let (d, many, few) = fr.at_requests(r).unwrap();
@@ -316,27 +270,13 @@ mod tests {
     /// this computes 15.88 s, 25.39 s and 35.23 s where the issue rounds to 16.0, 25.2, 35.7.
     #[test]
     fn reproduces_the_issue_figures_for_log_uniform_5s_to_30min() {
-        let fr = Frontier::new(
-            Outages::LogUniform {
-                min: 5.0,
-                max: 1800.0,
-            },
-            0.5,
-        )
-        .unwrap();
+        let fr = Frontier::new(Outages::LogUniform { min: 5.0, max: 1800.0 }, 0.5).unwrap();
         for (requests, delay) in [(10.0, 16.0), (7.0, 25.2), (5.6, 35.7)] {
             let (d, _, _) = fr.at_requests(requests).unwrap();
-            assert!(
-                close(d, delay, 0.02 * delay),
-                "at {requests} requests: {d:.2} s, the issue says {delay}"
-            );
+            assert!(close(d, delay, 0.02 * delay), "at {requests} requests: {d:.2} s, the issue says {delay}");
         }
         let (_, many, _) = fr.at_requests(10.0).unwrap();
-        for (got, want) in many
-            .checks_s
-            .iter()
-            .zip([17.0, 35.0, 59.0, 87.0, 120.0, 156.0])
-        {
+        for (got, want) in many.checks_s.iter().zip([17.0, 35.0, 59.0, 87.0, 120.0, 156.0]) {
             assert!(close(*got, want, 2.5), "checks {:?}", &many.checks_s[..6]);
         }
     }
@@ -344,16 +284,7 @@ mod tests {
     /// The hull shortcut finds the same schedules as trying every next check.
     #[test]
     fn hull_equals_exhaustive_search() {
-        for outages in [
-            Outages::LogUniform {
-                min: 5.0,
-                max: 600.0,
-            },
-            Outages::Uniform {
-                min: 20.0,
-                max: 300.0,
-            },
-        ] {
+        for outages in [Outages::LogUniform { min: 5.0, max: 600.0 }, Outages::Uniform { min: 20.0, max: 300.0 }] {
             let fr = Frontier::new(outages, 1.0).unwrap();
             for lambda in [0.3, 3.0, 30.0, 300.0] {
                 let (t, f, g) = (&fr.t, &fr.f, &fr.g);
@@ -361,19 +292,13 @@ mod tests {
                 let mut w = vec![0.0; n + 1];
                 for k in (0..n).rev() {
                     if f[k] < 1.0 {
-                        let best = (k + 1..=n)
-                            .map(|j| t[j] * (f[j] - f[k]) - (g[j] - g[k]) + w[j])
-                            .fold(f64::INFINITY, f64::min);
+                        let best = (k + 1..=n).map(|j| t[j] * (f[j] - f[k]) - (g[j] - g[k]) + w[j]).fold(f64::INFINITY, f64::min);
                         w[k] = best + lambda * (1.0 - f[k]);
                     }
                 }
                 let p = fr.optimal(lambda);
                 let cost = p.delay_mean_s + lambda * (p.requests_mean - 1.0);
-                assert!(
-                    close(cost, w[0], 1e-6 * w[0].max(1.0)),
-                    "{outages:?} λ={lambda}: {cost} vs {}",
-                    w[0]
-                );
+                assert!(close(cost, w[0], 1e-6 * w[0].max(1.0)), "{outages:?} λ={lambda}: {cost} vs {}", w[0]);
             }
         }
     }

@@ -35,9 +35,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
             "--outage" => {
-                let s: f64 = value()?
-                    .parse()
-                    .map_err(|_| "--outage must be a number of seconds".to_string())?;
+                let s: f64 = value()?.parse().map_err(|_| "--outage must be a number of seconds".to_string())?;
                 if !(s.is_finite() && s >= 0.0) {
                     return Err("--outage must be a non-negative number of seconds".into());
                 }
@@ -47,53 +45,23 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 let v = value()?;
                 let parts: Vec<&str> = v.split(':').collect();
                 let [kind, min, max] = parts[..] else {
-                    return Err(format!(
-                        "bad --outage-dist {v:?}: expected log-uniform:MIN:MAX"
-                    ));
+                    return Err(format!("bad --outage-dist {v:?}: expected log-uniform:MIN:MAX"));
                 };
                 let (min, max) = (min.parse::<f64>(), max.parse::<f64>());
                 match (kind, min, max) {
-                    ("log-uniform", Ok(min), Ok(max))
-                        if min > 0.0 && max >= min && max.is_finite() =>
-                    {
-                        dist = Some(OutageDist::LogUniform { min, max })
-                    }
-                    _ => return Err(format!(
-                        "bad --outage-dist {v:?}: expected log-uniform:MIN:MAX with 0 < MIN <= MAX"
-                    )),
+                    ("log-uniform", Ok(min), Ok(max)) if min > 0.0 && max >= min && max.is_finite() => dist = Some(OutageDist::LogUniform { min, max }),
+                    _ => return Err(format!("bad --outage-dist {v:?}: expected log-uniform:MIN:MAX with 0 < MIN <= MAX")),
                 }
             }
-            "--tabs" => {
-                tabs = value()?
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=1000).contains(n))
-                    .ok_or("--tabs must be 1..=1000")?
-            }
-            "--runs" => {
-                runs = Some(
-                    value()?
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=10_000_000).contains(n))
-                        .ok_or("--runs must be 1..=10000000")?,
-                )
-            }
-            "--seed" => {
-                seed = value()?
-                    .parse()
-                    .map_err(|_| "--seed must be an unsigned integer".to_string())?
-            }
+            "--tabs" => tabs = value()?.parse().ok().filter(|n| (1..=1000).contains(n)).ok_or("--tabs must be 1..=1000")?,
+            "--runs" => runs = Some(value()?.parse().ok().filter(|n| (1..=10_000_000).contains(n)).ok_or("--runs must be 1..=10000000")?),
+            "--seed" => seed = value()?.parse().map_err(|_| "--seed must be an unsigned integer".to_string())?,
             "--policy" => {
                 policy = match value()?.as_str() {
                     "default" => Policy::Default,
                     "fixed5" => Policy::Fixed5,
                     "chromium" => Policy::Chromium,
-                    other => {
-                        return Err(format!(
-                            "unknown policy {other:?} (default, fixed5 or chromium)"
-                        ))
-                    }
+                    other => return Err(format!("unknown policy {other:?} (default, fixed5 or chromium)")),
                 }
             }
             "--settings" => {
@@ -116,15 +84,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     if frontier && tabs != 1 {
         return Err("--frontier compares one tab's requests: leave --tabs at 1".into());
     }
-    Ok(Args {
-        dist,
-        tabs,
-        policy,
-        runs,
-        seed,
-        settings,
-        frontier,
-    })
+    Ok(Args { dist, tabs, policy, runs, seed, settings, frontier })
 }
 
 /// Run the `simulate` subcommand with the arguments after its name.
@@ -140,26 +100,13 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let summary = sim::run_many(
-        args.policy,
-        &args.settings,
-        args.dist,
-        args.tabs,
-        args.runs,
-        args.seed,
-    );
-    let json = serde_json::to_value(&summary)
-        .map_err(|e| e.to_string())
-        .and_then(|mut json| {
-            if args.frontier {
-                json["frontier"] = frontier_figures(
-                    args.dist,
-                    summary.requests_mean,
-                    summary.recovery_delay_mean_s,
-                )?;
-            }
-            Ok(json)
-        });
+    let summary = sim::run_many(args.policy, &args.settings, args.dist, args.tabs, args.runs, args.seed);
+    let json = serde_json::to_value(&summary).map_err(|e| e.to_string()).and_then(|mut json| {
+        if args.frontier {
+            json["frontier"] = frontier_figures(args.dist, summary.requests_mean, summary.recovery_delay_mean_s)?;
+        }
+        Ok(json)
+    });
     match json {
         Ok(json) => {
             println!("{json}");
@@ -174,26 +121,18 @@ pub fn run(args: &[String]) -> ExitCode {
 
 /// The optimal schedule at the policy's mean request count: its mean delay, the policy's
 /// delay as a multiple of it, and its first check times.
-fn frontier_figures(
-    dist: OutageDist,
-    requests: f64,
-    delay: f64,
-) -> Result<serde_json::Value, String> {
+fn frontier_figures(dist: OutageDist, requests: f64, delay: f64) -> Result<serde_json::Value, String> {
     let outages = match dist {
         OutageDist::Fixed(s) => Outages::Fixed(s),
         OutageDist::LogUniform { min, max } => Outages::LogUniform { min, max },
     };
     if outages.max() <= 0.0 {
-        return Ok(
-            serde_json::json!({ "best_delay_mean_s": 0.0, "ratio": null, "note": "a zero-length outage needs no schedule" }),
-        );
+        return Ok(serde_json::json!({ "best_delay_mean_s": 0.0, "ratio": null, "note": "a zero-length outage needs no schedule" }));
     }
     let frontier = Frontier::new(outages, FRONTIER_STEP_S.min(outages.max()))?;
     let Some((best, many, _)) = frontier.at_requests(requests) else {
-        return Ok(
-            serde_json::json!({ "requests_mean": requests, "best_delay_mean_s": null, "ratio": null,
-            "note": "fewer requests than any schedule that always ends (one check at the longest outage, then the reload)" }),
-        );
+        return Ok(serde_json::json!({ "requests_mean": requests, "best_delay_mean_s": null, "ratio": null,
+            "note": "fewer requests than any schedule that always ends (one check at the longest outage, then the reload)" }));
     };
     let round = |x: f64| (x * 1000.0).round() / 1000.0;
     Ok(serde_json::json!({
