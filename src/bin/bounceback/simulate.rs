@@ -1,19 +1,22 @@
 //! `bounceback simulate`: measure a recovery policy against simulated outages and print one
 //! JSON object of figures (see `bounceback::engine::sim` for the conventions). With
 //! `--frontier`, the object also holds the optimal schedule's figures for the same outage
-//! distribution (see [`crate::frontier`]).
+//! distribution (see [`crate::frontier`]). With `--fleet N`, it prints instead the load that
+//! `N` users meeting one outage put on the site, for each policy and for people reloading by
+//! hand (see [`crate::fleet`]).
 
 use std::process::ExitCode;
 
 use bounceback::engine::sim::{self, OutageDist, Policy};
 use bounceback::settings::Settings;
 
+use crate::fleet::{self, Crowd};
 use crate::frontier::{Frontier, Outages};
 
 /// Grid step of the frontier's check times, seconds.
 const FRONTIER_STEP_S: f64 = 0.5;
 
-const USAGE: &str = "usage: bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S] [--settings JSON] [--frontier]";
+const USAGE: &str = "usage: bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S] [--settings JSON] [--frontier | --fleet USERS]";
 
 struct Args {
     dist: OutageDist,
@@ -23,6 +26,7 @@ struct Args {
     seed: u64,
     settings: Settings,
     frontier: bool,
+    fleet: Option<u32>,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
@@ -30,6 +34,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
     let (mut tabs, mut policy, mut runs, mut seed) = (1u32, Policy::Default, None, 1u64);
     let mut settings = Settings::default();
     let mut frontier = false;
+    let mut fleet = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -73,6 +78,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 settings = parsed;
             }
             "--frontier" => frontier = true,
+            "--fleet" => fleet = Some(value()?.parse().ok().filter(|n| (1..=1_000_000).contains(n)).ok_or("--fleet must be 1..=1000000 users")?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -84,7 +90,10 @@ fn parse(args: &[String]) -> Result<Args, String> {
     if frontier && tabs != 1 {
         return Err("--frontier compares one tab's requests: leave --tabs at 1".into());
     }
-    Ok(Args { dist, tabs, policy, runs, seed, settings, frontier })
+    if fleet.is_some() && (frontier || !matches!(dist, OutageDist::Fixed(s) if s > 0.0)) {
+        return Err("--fleet needs one outage of more than 0 s (--outage SECONDS), and not --frontier".into());
+    }
+    Ok(Args { dist, tabs, policy, runs, seed, settings, frontier, fleet })
 }
 
 /// Run the `simulate` subcommand with the arguments after its name.
@@ -100,6 +109,9 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let (Some(users), OutageDist::Fixed(outage_s)) = (args.fleet, args.dist) {
+        return print(fleet_figures(&args.settings, users, outage_s, args.seed));
+    }
     let summary = sim::run_many(args.policy, &args.settings, args.dist, args.tabs, args.runs, args.seed);
     let json = serde_json::to_value(&summary).map_err(|e| e.to_string()).and_then(|mut json| {
         if args.frontier {
@@ -107,6 +119,10 @@ pub fn run(args: &[String]) -> ExitCode {
         }
         Ok(json)
     });
+    print(json)
+}
+
+fn print(json: Result<serde_json::Value, String>) -> ExitCode {
     match json {
         Ok(json) => {
             println!("{json}");
@@ -117,6 +133,13 @@ pub fn run(args: &[String]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The fleet's figures for the default policy (with `settings`), the two baselines and people.
+fn fleet_figures(settings: &Settings, users: u32, outage_s: f64, seed: u64) -> Result<serde_json::Value, String> {
+    let crowds = [Crowd::Extension(settings.clone()), Crowd::Fixed5, Crowd::Chromium, Crowd::People];
+    let reports = crowds.iter().map(|c| fleet::run(c, users, outage_s, seed)).collect::<Result<Vec<_>, _>>()?;
+    serde_json::to_value(serde_json::json!({ "fleet": reports })).map_err(|e| e.to_string())
 }
 
 /// The optimal schedule at the policy's mean request count: its mean delay, the policy's
@@ -157,6 +180,17 @@ mod tests {
         assert!(parse(&args("--outage 30 --frontier")).is_ok_and(|a| a.frontier));
         let err = parse(&args("--outage 30 --frontier --tabs 2")).err().unwrap_or_default();
         assert!(err.contains("--tabs"), "{err}");
+    }
+
+    #[test]
+    fn fleet_wants_one_outage() {
+        assert_eq!(parse(&args("--outage 300 --fleet 1000")).map(|a| a.fleet).ok(), Some(Some(1000)));
+        for bad in ["--outage-dist log-uniform:5:1800 --fleet 10", "--outage 0 --fleet 10", "--outage 30 --fleet 0", "--outage 30 --fleet 10 --frontier"] {
+            assert!(parse(&args(bad)).is_err(), "{bad}");
+        }
+        let json = fleet_figures(&Settings::default(), 50, 30.0, 1).unwrap();
+        let names: Vec<&str> = json["fleet"].as_array().unwrap().iter().filter_map(|r| r["policy"].as_str()).collect();
+        assert_eq!(names, ["default", "fixed5", "chromium", "people"]);
     }
 
     #[test]
