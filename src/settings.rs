@@ -148,7 +148,7 @@ impl FieldError {
 }
 
 /// Something [`Settings::repair`] changed: a code and its data for the UI to word, and the same
-/// in English (`message`, e.g. `"repaired: baseMs was -3, reset to 10000"`). `was` and `to`
+/// in English (`message`, e.g. `"repaired: baseMs was -3, reset to 16000"`). `was` and `to`
 /// are JSON texts (ms for durations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -281,7 +281,7 @@ impl Settings {
 
     /// Build settings from a possibly corrupt or partial object: good fields are kept, missing
     /// ones take defaults, bad ones are reset to their default with a notice such as
-    /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
+    /// `"repaired: baseMs was -3, reset to 16000"`. Never fails; the result always validates.
     pub fn repair(input: &impl Candidate) -> (Settings, Vec<Notice>) {
         use NoticeCode::{Contradicted, NotAnObject, Reset, TimingReset, UnknownSetting};
         let defaults = Settings::default();

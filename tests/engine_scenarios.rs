@@ -353,10 +353,7 @@ fn escalate(policy: CookieClearing) -> (H, Vec<Vec<Action>>) {
 
 /// `escalate`, with the browser's permission to clear cookies granted or not.
 fn escalate_with(policy: CookieClearing, cookie_access: bool) -> (H, Vec<Vec<Action>>) {
-    // Every wait exactly 10 s (the cap and the floor leave no room for jitter), so both origins
-    // are probed at each wake-up.
-    let lockstep = Settings { quick_check_ms: 0.0, base_ms: 10_000.0, step_ms: 0.0, cap_ms: 10_000.0, floor_ms: 10_000.0, ..Settings::default() };
-    let mut h = H::new(Settings { cookie_clearing: policy, ..lockstep });
+    let mut h = H::new(Settings { cookie_clearing: policy, ..Settings::default() });
     h.send(Event::CookieAccessChanged { allowed: cookie_access });
     h.fail(1, URL, 502);
     let mut steps = Vec::new();
