@@ -9,9 +9,9 @@
 //! quick check catches restarts of a few seconds for the price of one request. The jitter
 //! spreads the requests of many clients hitting one struggling server, the floor keeps a
 //! lucky draw from hammering it. A server's `Retry-After` takes precedence over the
-//! schedule, clamped to `[floor, max_retry_after]`. Randomness comes
-//! from [`Rng`], a seeded splitmix64 generator kept in the engine's state, so a run is
-//! reproducible from its seed and survives snapshot/restore.
+//! schedule, clamped to `[floor, max_retry_after]`. Randomness comes from [`Rng`], a seeded
+//! splitmix64 generator kept in the engine's state, so a run is reproducible from its seed
+//! and survives snapshot/restore.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
