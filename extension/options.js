@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 const form = $('form');
 
 /** Fields shown as a number in a unit (`data-unit` = ms per unit), or as a plain count. */
-const NUMBERS = ['baseMs', 'capMs', 'floorMs', 'maxAttempts', 'maxTotalMs', 'maxRetryAfterMs', 'probeTimeoutMs', 'watchIntervalMs', 'watchMaxMs'];
+const NUMBERS = ['quickCheckMs', 'baseMs', 'stepMs', 'capMs', 'floorMs', 'maxAttempts', 'maxTotalMs', 'maxRetryAfterMs', 'probeTimeoutMs', 'watchIntervalMs', 'watchMaxMs'];
 const FLAGS = ['networkErrors', 'textDetection', 'notifications', 'banner'];
 const LISTS = ['allowList', 'denyList'];
 const STATUSES = [500, 502, 503, 504, 520, 521, 522, 523, 524, 429];

@@ -26,11 +26,15 @@ pub enum CookieClearing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Settings {
-    /// Scale of the first backoff step, ms (the step `n` wait is at most `base·2^n`).
+    /// Wait before a quick first check, ms; 0 for none (see `engine::backoff`).
+    pub quick_check_ms: f64,
+    /// First wait of the growing part of the schedule (after the quick check), ms.
     pub base_ms: f64,
-    /// Largest backoff step, ms.
+    /// How much longer each wait is than the one before, ms.
+    pub step_ms: f64,
+    /// Longest wait between two attempts, ms.
     pub cap_ms: f64,
-    /// Smallest wait between two attempts, ms.
+    /// Shortest wait between two attempts, ms (also the shortest `Retry-After` honoured).
     pub floor_ms: f64,
     /// Failed attempts (probes or reloads) on one origin before giving up.
     pub max_attempts: u32,
@@ -65,11 +69,14 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            // Tuned with `bounceback simulate` (outages log-uniform 5 s..30 min): about 9
-            // requests per outage and 25 s mean delay between the site's return and the page.
-            base_ms: 10_000.0,
-            cap_ms: 110_000.0,
-            floor_ms: 10_000.0,
+            // Tuned with `bounceback simulate --frontier` on outages log-uniform 5 s..30 min
+            // (seed 101; README, Performance): waits of about 3 s, then 16, 24, 32 ... 55 s,
+            // each ±15 %.
+            quick_check_ms: 3_000.0,
+            base_ms: 16_000.0,
+            step_ms: 8_000.0,
+            cap_ms: 55_000.0,
+            floor_ms: 2_000.0,
             max_attempts: 50,
             max_total_ms: 45.0 * 60_000.0,
             max_retry_after_ms: 60.0 * 60_000.0,
@@ -141,7 +148,7 @@ impl FieldError {
 }
 
 /// Something [`Settings::repair`] changed: a code and its data for the UI to word, and the same
-/// in English (`message`, e.g. `"repaired: baseMs was -3, reset to 10000"`). `was` and `to`
+/// in English (`message`, e.g. `"repaired: baseMs was -3, reset to 16000"`). `was` and `to`
 /// are JSON texts (ms for durations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -205,6 +212,10 @@ impl Settings {
             }
         }
         between(&mut errs, "floorMs", 100.0, self.cap_ms, self.floor_ms, || format!("floorMs must be between 100 and capMs (got {})", self.floor_ms));
+        let quick = self.quick_check_ms;
+        between(&mut errs, "quickCheckMs", 0.0, 60_000.0, quick, || format!("quickCheckMs must be between 0 (none) and 60000 (got {quick})"));
+        let step = self.step_ms;
+        between(&mut errs, "stepMs", 0.0, 3_600_000.0, step, || format!("stepMs must be between 0 and 3600000 (got {step})"));
         let attempts = f64::from(self.max_attempts);
         between(&mut errs, "maxAttempts", 1.0, 50.0, attempts, || format!("maxAttempts must be between 1 and 50 (got {})", self.max_attempts));
         let (total, week, day) = (self.max_total_ms, 7.0 * 86_400_000.0, 86_400_000.0);
@@ -270,7 +281,7 @@ impl Settings {
 
     /// Build settings from a possibly corrupt or partial object: good fields are kept, missing
     /// ones take defaults, bad ones are reset to their default with a notice such as
-    /// `"repaired: baseMs was -3, reset to 10000"`. Never fails; the result always validates.
+    /// `"repaired: baseMs was -3, reset to 16000"`. Never fails; the result always validates.
     pub fn repair(input: &impl Candidate) -> (Settings, Vec<Notice>) {
         use NoticeCode::{Contradicted, NotAnObject, Reset, TimingReset, UnknownSetting};
         let defaults = Settings::default();
@@ -320,7 +331,9 @@ impl Settings {
 
 /// The JSON names of the fields of [`Settings`].
 const FIELDS: &[&str] = &[
+    "quickCheckMs",
     "baseMs",
+    "stepMs",
     "capMs",
     "floorMs",
     "maxAttempts",
@@ -444,13 +457,13 @@ mod tests {
         let (s, n) = Settings::from_json_value(&json!({
             "baseMs": -3, "capMs": 300000, "maxAttempts": "many", "cookieClearing": "automatic", "bogus": 1
         }));
-        assert_eq!(s.base_ms, 10_000.0);
+        assert_eq!(s.base_ms, Settings::default().base_ms);
         assert_eq!(s.cap_ms, 300_000.0);
         assert_eq!(s.max_attempts, Settings::default().max_attempts);
         assert_eq!(s.cookie_clearing, CookieClearing::Automatic);
-        assert!(n.iter().any(|m| m.message == "repaired: baseMs was -3, reset to 10000"), "{n:?}");
+        assert!(n.iter().any(|m| m.message == "repaired: baseMs was -3, reset to 16000"), "{n:?}");
         let base = n.iter().find(|m| m.field.as_deref() == Some("baseMs")).unwrap();
-        assert_eq!((base.code, base.was.as_deref(), base.to.as_deref()), (NoticeCode::Reset, Some("-3"), Some("10000")));
+        assert_eq!((base.code, base.was.as_deref(), base.to.as_deref()), (NoticeCode::Reset, Some("-3"), Some("16000")));
         assert!(n.iter().any(|m| m.code == NoticeCode::Reset && m.field.as_deref() == Some("maxAttempts")));
         assert!(n.iter().any(|m| m.code == NoticeCode::UnknownSetting && m.field.as_deref() == Some("bogus")));
         assert_eq!(s.validate(), Ok(()));
@@ -475,5 +488,38 @@ mod tests {
         assert_eq!(n.len(), 1);
         let (s, _) = Settings::from_json_value(&json!([1, 2]));
         assert_eq!(s, Settings::default());
+    }
+
+    /// Settings stored by the version before the quick check and the linear step (its
+    /// defaults, as the options page saved them) still load as they are, with no notice; the
+    /// new fields take their defaults.
+    #[test]
+    fn settings_of_the_previous_version_still_load() {
+        let stored = json!({
+            "baseMs": 10000, "capMs": 110000, "floorMs": 10000, "maxAttempts": 50, "maxTotalMs": 2700000,
+            "maxRetryAfterMs": 3600000, "probeTimeoutMs": 30000, "watchIntervalMs": 300000, "watchMaxMs": 21600000,
+            "statuses": [500, 502, 503, 504, 520, 521, 522, 523, 524], "networkErrors": true, "textDetection": true,
+            "cookieClearing": "ask", "notifications": true, "banner": true, "allowList": [], "denyList": []
+        });
+        let (s, n) = Settings::from_json_value(&stored);
+        assert!(n.is_empty(), "{n:?}");
+        assert_eq!((s.base_ms, s.cap_ms, s.floor_ms), (10_000.0, 110_000.0, 10_000.0));
+        assert_eq!((s.quick_check_ms, s.step_ms), (Settings::default().quick_check_ms, Settings::default().step_ms));
+        assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn quick_check_and_step_are_validated() {
+        let s = Settings { quick_check_ms: -1.0, step_ms: f64::NAN, ..Settings::default() };
+        let errs = s.validate().unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["quickCheckMs", "stepMs"]);
+        let off = Settings { quick_check_ms: 0.0, step_ms: 0.0, ..Settings::default() };
+        assert_eq!(off.validate(), Ok(()));
+        let short = Settings { base_ms: 1_000.0, step_ms: 10_000.0, cap_ms: 2_000.0, ..Settings::default() };
+        assert_eq!(short.validate(), Ok(()), "a step longer than the cap is fine: the cap bounds the waits");
+        let (s, n) = Settings::from_json_value(&json!({"stepMs": 5e6, "capMs": 30000}));
+        assert_eq!((s.step_ms, s.cap_ms), (Settings::default().step_ms, 30_000.0));
+        assert!(n.iter().any(|m| m.field.as_deref() == Some("stepMs")), "{n:?}");
     }
 }

@@ -523,7 +523,10 @@ fn cookie_culprit(policy: CookieClearing) -> (H, Vec<Action>) {
 }
 
 fn cookie_culprit_with(policy: CookieClearing, cookie_access: bool) -> (H, Vec<Action>) {
-    let mut h = H::new(Settings { cookie_clearing: policy, ..Settings::default() });
+    // Every wait exactly 10 s (the cap and the floor leave no room for jitter), so both origins
+    // are probed at each wake-up.
+    let lockstep = Settings { quick_check_ms: 0.0, base_ms: 10_000.0, step_ms: 0.0, cap_ms: 10_000.0, floor_ms: 10_000.0, ..Settings::default() };
+    let mut h = H::new(Settings { cookie_clearing: policy, ..lockstep });
     h.send(Event::CookieAccessChanged { allowed: cookie_access });
     h.fail(1, URL, 520);
     h.fail(2, "https://bystander.example/", 502);

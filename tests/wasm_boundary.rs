@@ -96,7 +96,7 @@ fn corrupt_settings_are_repaired_with_notices() {
     assert_eq!(notices.length(), 3, "one notice per bad field");
     let base = notices.iter().find(|n| get(n, "field").as_string().as_deref() == Some("baseMs")).expect("a notice for baseMs");
     assert_eq!(get(&base, "code").as_string().as_deref(), Some("reset"));
-    assert_eq!((get(&base, "was").as_string().as_deref(), get(&base, "to").as_string().as_deref()), (Some("\"soon\""), Some("10000")));
+    assert_eq!((get(&base, "was").as_string().as_deref(), get(&base, "to").as_string().as_deref()), (Some("\"soon\""), Some("16000")));
     let settings = core.settings().expect("settings");
     assert_eq!(get(&settings, "cookieClearing").as_string().as_deref(), Some("ask"));
 }

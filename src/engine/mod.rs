@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 pub use events::{Action, Command, Event, NotifyKind, ProbeMethod, TabId};
 pub use incident::Incident;
 pub use recovery::Advice;
-pub use view::TabView;
+pub use view::{NextStep, TabView, ViewState};
 
 use crate::detect::{self, PageInput};
 use crate::settings::Settings;

@@ -29,7 +29,9 @@ pub(super) struct SitePrefs {
 impl Engine {
     pub(super) fn schedule(&self) -> Schedule {
         Schedule {
+            quick_ms: self.settings.quick_check_ms,
             base_ms: self.settings.base_ms,
+            step_ms: self.settings.step_ms,
             cap_ms: self.settings.cap_ms,
             floor_ms: self.settings.floor_ms,
             max_retry_after_ms: self.settings.max_retry_after_ms,

@@ -9,8 +9,9 @@ import { sleep } from './lib/wait.mjs';
 
 requireDist();
 
-// Quick but real policy for tests: the same engine, shorter waits.
-const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask' };
+// Quick but real policy for tests: the same engine, shorter waits (a check after 0.5 s, then
+// waits of 1, 1.5, 2, 2 ... s, each ±15 %).
+const FAST = { quickCheckMs: 500, baseMs: 1000, stepMs: 500, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask' };
 
 // Every test is bounded; a hang fails that test, not the whole run.
 const it = (name, fn) => test(name, { timeout: 150_000 }, fn);
@@ -53,6 +54,20 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(seen.at(-1), 'GET');
       assert.equal(seen.filter((m) => m === 'GET').length, 2, `requests: ${seen}`);
       assert.equal(server.count('/walk'), 5, `requests: ${seen}`);
+    });
+
+    it('with the shipped schedule, a 2 s restart is back within seconds (the quick check)', async () => {
+      // Every setting but cookie clearing at its default: the schedule users get.
+      await extensionApi(browser).saveSettings({ cookieClearing: 'ask' });
+      server.route('/blip', { failForMs: 2000 });
+      const tab = await open(server.url('/blip'));
+      await tab.waitFor(recovered(tab), { timeout: 30_000, message: 'the recovered page' });
+      const seen = server.requests('/blip');
+      // The failed load, one check that finds the site up, one reload.
+      assert.deepEqual(seen.map((r) => r.method), ['GET', 'HEAD', 'GET']);
+      // The check comes about 3 s (±15 %) after the failure, not after the 16 s first wait.
+      const wait = seen[1].time - seen[0].time;
+      assert.ok(wait >= 2000 && wait < 8000, `check ${wait} ms after the failure`);
     });
 
     it('a 502 page served with 200 (soft error) is recognised and recovered', async () => {

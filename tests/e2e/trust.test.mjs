@@ -12,7 +12,7 @@ import { sleep } from './lib/wait.mjs';
 requireDist();
 
 const it = (name, fn) => test(name, { timeout: 150_000 }, fn);
-const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask' };
+const FAST = { quickCheckMs: 500, baseMs: 1000, stepMs: 500, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask' };
 const recovered = (tab) => async () => (await tab.title()) === 'Recovered';
 
 // The browsers' own services (sign-in, component updates, remote settings) talk to their

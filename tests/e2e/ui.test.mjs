@@ -17,7 +17,7 @@ const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 mkdirSync(ARTIFACTS, { recursive: true });
 
 // Quick but real policy for tests; SLOW leaves time to press buttons before the next try.
-const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask', banner: true };
+const FAST = { quickCheckMs: 500, baseMs: 1000, stepMs: 500, capMs: 2000, floorMs: 500, maxAttempts: 6, cookieClearing: 'ask', banner: true };
 const SLOW = { baseMs: 30_000, capMs: 30_000, floorMs: 30_000 };
 const NO_END = 1e9;
 
@@ -215,11 +215,11 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
 
     it('repaired settings are shown as a notice that can be dismissed', async () => {
       // As the core reports it (src/settings.rs Notice): worded in the form's units, not as stored.
-      const stored = { code: 'reset', field: 'capMs', was: '-3000', to: '110000', message: 'repaired: capMs was -3000, reset to 110000' };
+      const stored = { code: 'reset', field: 'capMs', was: '-3000', to: '55000', message: 'repaired: capMs was -3000, reset to 55000' };
       await browser.extensionEval(`async (n) => (globalThis.browser ?? chrome).storage.local.set({ settingsNotices: [n] })`, stored);
       const page = await optionsPage();
       const notice = await page.waitFor(() => textOf(page, 'noticeList'), { message: 'the notice' });
-      assert.equal(notice, 'Longest wait between tries: -3 s could not be used, reset to 110 s.');
+      assert.equal(notice, 'Longest wait between tries: -3 s could not be used, reset to 55 s.');
       await shot(page, 'options-notices');
       await page.click('#dismissNotices');
       await page.waitFor(async () => (await textOf(page, 'notices')) === null, { message: 'the notice to go' });

@@ -16,7 +16,7 @@ const EXT = fileURLToPath(new URL('../../dist/chromium', import.meta.url));
 const built = existsSync(`${EXT}/background.js`);
 
 // Quick but real policy: the same engine, short waits (1 s is the shortest probe timeout).
-const FAST = { baseMs: 1000, capMs: 2000, floorMs: 500, maxAttempts: 6, probeTimeoutMs: 1000, cookieClearing: 'ask' };
+const FAST = { quickCheckMs: 500, baseMs: 1000, stepMs: 500, capMs: 2000, floorMs: 500, maxAttempts: 6, probeTimeoutMs: 1000, cookieClearing: 'ask' };
 const it = (name, fn) => test(name, { timeout: 60_000, skip: !built && 'run ./build.sh first' }, fn);
 
 describe('the background stopped mid-recovery', { skip: !built && 'run ./build.sh first' }, () => {

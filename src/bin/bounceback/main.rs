@@ -6,6 +6,10 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod classify;
 #[cfg(not(target_arch = "wasm32"))]
+mod fleet;
+#[cfg(not(target_arch = "wasm32"))]
+mod frontier;
+#[cfg(not(target_arch = "wasm32"))]
 mod simulate;
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -35,4 +39,4 @@ fn main() -> ExitCode {
 
 #[cfg(not(target_arch = "wasm32"))]
 const USAGE: &str = "usage: bounceback classify [--status N] [--header 'Name: value']... [FILE | -]
-       bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S] [--settings JSON]";
+       bounceback simulate (--outage SECONDS | --outage-dist log-uniform:MIN:MAX) [--tabs N] [--policy default|fixed5|chromium] [--runs N] [--seed S] [--settings JSON] [--frontier | --fleet USERS]";
