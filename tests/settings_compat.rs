@@ -1,5 +1,6 @@
 //! State stored by the version before the quick check and the linear step (settings without
 //! `quickCheckMs` and `stepMs`, with that version's timing) still loads and still works.
+#![cfg(not(target_arch = "wasm32"))]
 
 use bounceback::engine::{Action, Engine, Event};
 use bounceback::settings::Settings;
