@@ -15,7 +15,7 @@
 // are shown only when the user wants them and would not see the page anyway.
 
 import init, { Core, validateSettings } from './wasm/bounceback.js';
-import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
+import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, MAX_PAGE_HTML, SITE_ACCESS, t, utf8Prefix, validatePageHtml, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
@@ -414,11 +414,11 @@ function pageTab(sender, what) {
 
 async function handleMessage(message, sender) {
   if (sender.id !== api.runtime.id) throw new Error('not from this extension');
-  if (message?.type === 'pageTextSeen') {
-    const tab = pageTab(sender, 'page text');
-    const title = typeof message.title === 'string' ? message.title.slice(0, 1024) : '';
-    const text = typeof message.text === 'string' ? message.text.slice(0, 8192) : '';
-    await dispatch({ type: 'pageTextSeen', tabId: tab.id, url: sender.url, title, text });
+  if (message?.type === 'pageHtmlSeen') {
+    const tab = pageTab(sender, 'page html');
+    const { html } = validatePageHtml(message);
+    // The core judges the page from this HTML with the same extractor the corpus tests run.
+    await dispatch({ type: 'pageHtmlSeen', tabId: tab.id, url: sender.url, html: utf8Prefix(html, MAX_PAGE_HTML) });
     // The answer tells the page whether to show the banner; later changes come as 'banner' messages.
     return bannerView(tab.id);
   }

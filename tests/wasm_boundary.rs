@@ -57,6 +57,11 @@ fn malformed_events_are_refused_with_an_error() {
     let err = core.handle(js(&huge), 0.0).expect_err("a string tab id is refused");
     let message = get(&err, "message").as_string().unwrap_or_default();
     assert!(message.contains("invalid event") && message.chars().count() <= 301, "{} chars", message.len());
+    // Page HTML over the limit is refused with a message that says so.
+    let long = format!(r#"{{"type":"pageHtmlSeen","tabId":7,"url":"https://shop.example/","html":"{}"}}"#, "a".repeat(65_537));
+    let err = core.handle(js(&long), 0.0).expect_err("oversized html is refused");
+    let message = get(&err, "message").as_string().unwrap_or_default();
+    assert!(message.contains("html too long: 65537 bytes (at most 65536)"), "{message}");
     // The core still works afterwards.
     core.handle(failing_navigation(), 0.0).expect("valid event after garbage");
 }
@@ -69,6 +74,7 @@ fn every_event_the_shell_sends_is_accepted() {
         js(r#"{"type":"navigationStarted","tabId":7,"url":"https://shop.example/cart","method":"GET"}"#),
         js(r#"{"type":"navigationFailed","tabId":7,"url":"https://shop.example/cart","method":"GET","error":"net::ERR_CONNECTION_RESET"}"#),
         js(r#"{"type":"pageTextSeen","tabId":7,"url":"https://shop.example/cart","title":"502","text":"Bad Gateway"}"#),
+        js(r#"{"type":"pageHtmlSeen","tabId":7,"url":"https://shop.example/cart","html":"<title>502 Bad Gateway</title><h1>502 Bad Gateway</h1>"}"#),
         js(r#"{"type":"wokeUp"}"#),
         js(r#"{"type":"probeCompleted","probeId":1,"status":502,"retryAfter":"5"}"#),
         js(r#"{"type":"probeCompleted","probeId":2,"error":"TimeoutError"}"#),

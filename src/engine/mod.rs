@@ -255,6 +255,10 @@ impl Engine {
                 }
             }
             Event::PageTextSeen { tab_id, url, title, text } => self.page_text(tab_id, &url, &title, &text, now, &mut out),
+            Event::PageHtmlSeen { tab_id, url, html } => {
+                let page = detect::html_to_text(&html);
+                self.page_text(tab_id, &url, &page.title, &page.text, now, &mut out)
+            }
             Event::WokeUp => self.wake(now, &mut out),
             Event::ProbeCompleted { probe_id, status, error, retry_after } => {
                 let ra = probe_retry_after(retry_after.as_deref(), now);
