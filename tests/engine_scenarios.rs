@@ -812,6 +812,12 @@ fn page_html_goes_through_the_same_extraction_as_the_corpus() {
     h.fail(1, URL, 200);
     h.send(Event::PageHtmlSeen { tab_id: 1, url: URL.into(), html: html.into() });
     assert_eq!(h.state(1), "recovering");
+    // An article about the same error stays a page the user is reading.
+    let mut h = H::new(Settings::default());
+    h.fail(2, URL, 200);
+    let article = format!("<title>Whitelabel Error Page in Spring Boot</title><nav><a href='/'>Home</a></nav><article><h1>Whitelabel Error Page in Spring Boot</h1><p>Published <time>2024-01-02</time></p>{}</article>", "<p>When Spring Boot has no error view, it renders the Whitelabel Error Page; this tutorial shows how to replace it with your own template and how to turn it off.</p>".repeat(12));
+    h.send(Event::PageHtmlSeen { tab_id: 2, url: URL.into(), html: article });
+    assert_eq!(h.state(2), "healthy");
 }
 
 fn soft_error_text(tab: TabId, url: &str) -> Event {

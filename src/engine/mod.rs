@@ -254,11 +254,10 @@ impl Engine {
                     self.stop(tab_id, &mut out);
                 }
             }
-            Event::PageTextSeen { tab_id, url, title, text } => self.page_text(tab_id, &url, &title, &text, now, &mut out),
-            Event::PageHtmlSeen { tab_id, url, html } => {
-                let page = detect::html_to_text(&html);
-                self.page_text(tab_id, &url, &page.title, &page.text, now, &mut out)
+            Event::PageTextSeen { tab_id, url, title, text } => {
+                self.page_text(tab_id, &url, &detect::PageText { title, text, structure: None }, now, &mut out)
             }
+            Event::PageHtmlSeen { tab_id, url, html } => self.page_text(tab_id, &url, &detect::html_to_text(&html), now, &mut out),
             Event::WokeUp => self.wake(now, &mut out),
             Event::ProbeCompleted { probe_id, status, error, retry_after } => {
                 let ra = probe_retry_after(retry_after.as_deref(), now);
@@ -450,7 +449,7 @@ impl Engine {
         }
     }
 
-    fn page_text(&mut self, tab_id: TabId, url: &str, title: &str, text: &str, now: f64, out: &mut Vec<Action>) {
+    fn page_text(&mut self, tab_id: TabId, url: &str, page: &detect::PageText, now: f64, out: &mut Vec<Action>) {
         if !self.settings.text_detection || self.tabs.get(&tab_id).is_some_and(|t| same_page(&t.url, url)) {
             return;
         }
@@ -459,7 +458,8 @@ impl Engine {
         let Some(last) = self.last_nav.get(&tab_id).filter(|n| same_page(&n.url, url)) else { return };
         let status = last.status;
         let method = last.method.clone();
-        let verdict = detect::classify(&PageInput { status, headers: &[], title, text, now_ms: now });
+        let (title, text, structure) = (&page.title, &page.text, page.structure.as_ref());
+        let verdict = detect::classify(&PageInput { status, headers: &[], title, text, now_ms: now, structure });
         if verdict.class != Class::ServerError || status.is_some_and(|s| s >= 400) {
             return;
         }
