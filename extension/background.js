@@ -350,9 +350,30 @@ api.webRequest.onBeforeRequest.addListener((d) => {
   dispatch({ type: 'navigationStarted', tabId: d.tabId, url: d.url, method: d.method });
 }, MAIN_FRAME);
 
+// A page's report (pageHtmlSeen) can overtake the webRequest event of its own load (Firefox,
+// with many tabs loading): the core only judges a page whose load it has seen, so the report
+// waits for that event, at most LOAD_WAIT_MS. In memory only: after a restart it just waits.
+const LOAD_WAIT_MS = 5000;
+const loadedUrl = new Map(); // tabId -> URL (without fragment) of its last main-frame load seen
+const loadWaiters = new Map(); // tabId -> resolvers
+const withoutFragment = (url) => String(url).split('#')[0];
+function loadSeen(tabId, url) {
+  loadedUrl.set(tabId, withoutFragment(url));
+  for (const resolve of loadWaiters.get(tabId) ?? []) resolve();
+  loadWaiters.delete(tabId);
+}
+function loadOf(tabId, url) {
+  if (loadedUrl.get(tabId) === withoutFragment(url)) return Promise.resolve();
+  return new Promise((resolve) => {
+    loadWaiters.set(tabId, [...(loadWaiters.get(tabId) ?? []), resolve]);
+    setTimeout(resolve, LOAD_WAIT_MS);
+  });
+}
+
 api.webRequest.onCompleted.addListener(
   (d) => {
     if (d.tabId < 0 || !isWebUrl(d.url)) return;
+    loadSeen(d.tabId, d.url);
     const headers = (d.responseHeaders ?? [])
       .filter((h) => HEADERS_OF_INTEREST.has(h.name.toLowerCase()) && typeof h.value === 'string')
       .map((h) => [h.name.toLowerCase(), h.value.slice(0, 512)]);
@@ -371,10 +392,15 @@ api.webRequest.onCompleted.addListener(
 
 api.webRequest.onErrorOccurred.addListener((d) => {
   if (d.tabId < 0 || !isWebUrl(d.url)) return;
+  loadSeen(d.tabId, d.url);
   dispatch({ type: 'navigationFailed', tabId: d.tabId, url: d.url, method: d.method, error: String(d.error) });
 }, MAIN_FRAME);
 
-api.tabs.onRemoved.addListener((tabId) => dispatch({ type: 'tabClosed', tabId }));
+api.tabs.onRemoved.addListener((tabId) => {
+  loadSeen(tabId, '');
+  loadedUrl.delete(tabId);
+  dispatch({ type: 'tabClosed', tabId });
+});
 
 // Clicking "the page is back" shows that tab.
 api.notifications.onClicked.addListener(async (id) => {
@@ -417,6 +443,7 @@ async function handleMessage(message, sender) {
   if (message?.type === 'pageHtmlSeen') {
     const tab = pageTab(sender, 'page html');
     const { html } = validatePageHtml(message);
+    await loadOf(tab.id, sender.url);
     // The core judges the page from this HTML with the same extractor the corpus tests run.
     await dispatch({ type: 'pageHtmlSeen', tabId: tab.id, url: sender.url, html: utf8Prefix(html, MAX_PAGE_HTML) });
     // The answer tells the page whether to show the banner; later changes come as 'banner' messages.

@@ -45,7 +45,7 @@ pub enum Event {
     /// shells that extract text themselves).
     PageTextSeen { tab_id: TabId, url: String, title: String, text: String },
     /// The content script's copy of a page: a prefix of its HTML (`document.documentElement
-    /// .outerHTML`), at most [`MAX_PAGE_HTML`] bytes. The core extracts title and text from it
+    /// .outerHTML`), at most `MAX_PAGE_HTML` (64 KiB). The core extracts title and text from it
     /// with [`crate::detect::html_to_text`], the same code the corpus tests run.
     PageHtmlSeen { tab_id: TabId, url: String, html: String },
     /// A deadline the engine asked for (or the shell's backstop alarm) has been reached.
