@@ -16,7 +16,7 @@
 // pending), and the in-page banner of a tab is told about each change of that tab.
 
 import init, { Core, validateSettings } from './wasm/bounceback.js';
-import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, SITE_ACCESS, t, validateUiMessage } from './shared.js';
+import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, MAX_PAGE_HTML, SITE_ACCESS, t, utf8Prefix, validatePageHtml, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
 const SNAPSHOT_KEY = 'coreSnapshot';
@@ -346,9 +346,30 @@ api.webRequest.onBeforeRequest.addListener((d) => {
   dispatch({ type: 'navigationStarted', tabId: d.tabId, url: d.url, method: d.method });
 }, MAIN_FRAME);
 
+// A page's report (pageHtmlSeen) can overtake the webRequest event of its own load (Firefox,
+// with many tabs loading): the core only judges a page whose load it has seen, so the report
+// waits for that event, at most LOAD_WAIT_MS. In memory only: after a restart it just waits.
+const LOAD_WAIT_MS = 5000;
+const loadedUrl = new Map(); // tabId -> URL (without fragment) of its last main-frame load seen
+const loadWaiters = new Map(); // tabId -> resolvers
+const withoutFragment = (url) => String(url).split('#')[0];
+function loadSeen(tabId, url) {
+  loadedUrl.set(tabId, withoutFragment(url));
+  for (const resolve of loadWaiters.get(tabId) ?? []) resolve();
+  loadWaiters.delete(tabId);
+}
+function loadOf(tabId, url) {
+  if (loadedUrl.get(tabId) === withoutFragment(url)) return Promise.resolve();
+  return new Promise((resolve) => {
+    loadWaiters.set(tabId, [...(loadWaiters.get(tabId) ?? []), resolve]);
+    setTimeout(resolve, LOAD_WAIT_MS);
+  });
+}
+
 api.webRequest.onCompleted.addListener(
   (d) => {
     if (d.tabId < 0 || !isWebUrl(d.url)) return;
+    loadSeen(d.tabId, d.url);
     const headers = (d.responseHeaders ?? [])
       .filter((h) => HEADERS_OF_INTEREST.has(h.name.toLowerCase()) && typeof h.value === 'string')
       .map((h) => [h.name.toLowerCase(), h.value.slice(0, 512)]);
@@ -367,10 +388,15 @@ api.webRequest.onCompleted.addListener(
 
 api.webRequest.onErrorOccurred.addListener((d) => {
   if (d.tabId < 0 || !isWebUrl(d.url)) return;
+  loadSeen(d.tabId, d.url);
   dispatch({ type: 'navigationFailed', tabId: d.tabId, url: d.url, method: d.method, error: String(d.error) });
 }, MAIN_FRAME);
 
-api.tabs.onRemoved.addListener((tabId) => dispatch({ type: 'tabClosed', tabId }));
+api.tabs.onRemoved.addListener((tabId) => {
+  loadSeen(tabId, '');
+  loadedUrl.delete(tabId);
+  dispatch({ type: 'tabClosed', tabId });
+});
 
 // Clicking a notification: the core says which tab it shows.
 api.notifications.onClicked.addListener((id) => {
@@ -407,11 +433,12 @@ function pageTab(sender, what) {
 
 async function handleMessage(message, sender) {
   if (sender.id !== api.runtime.id) throw new Error('not from this extension');
-  if (message?.type === 'pageTextSeen') {
-    const tab = pageTab(sender, 'page text');
-    const title = typeof message.title === 'string' ? message.title.slice(0, 1024) : '';
-    const text = typeof message.text === 'string' ? message.text.slice(0, 8192) : '';
-    await dispatch({ type: 'pageTextSeen', tabId: tab.id, url: sender.url, title, text });
+  if (message?.type === 'pageHtmlSeen') {
+    const tab = pageTab(sender, 'page html');
+    const { html } = validatePageHtml(message);
+    await loadOf(tab.id, sender.url);
+    // The core judges the page from this HTML with the same extractor the corpus tests run.
+    await dispatch({ type: 'pageHtmlSeen', tabId: tab.id, url: sender.url, html: utf8Prefix(html, MAX_PAGE_HTML) });
     // The answer tells the page whether to show the banner; later changes come as 'banner' messages.
     return bannerView(tab.id);
   }

@@ -1,9 +1,10 @@
 // Bounceback's content script: runs in every top-level web page, once, at document_idle.
 //
-// It must cost next to nothing on a healthy page. It never forces layout (textContent, not
-// innerText) and only reads text when a cheap pre-check says the page could be an error page:
-// a title that looks like one, or a page with very few elements. Then it sends the title and a
-// bounded prefix of the visible text to the background, which asks the core. No wasm here.
+// It must cost next to nothing on a healthy page. It never forces layout and only looks further
+// when a cheap pre-check says the page could be an error page: a title that looks like one, or a
+// page with very few elements. Then it sends a bounded prefix of the page's HTML to the
+// background, and the core extracts title and text from it with the same code the corpus tests
+// run (src/detect/html.rs): there is one detection pipeline, not a JS copy of it. No wasm here.
 //
 // Only on such a page, and only while the background says the tab is being brought back, it
 // shows a small banner (countdown, Retry now, Stop) in a closed shadow root whose styles live
@@ -11,7 +12,8 @@
 // strings are set as text, never as HTML. Commands go to the background, which takes the tab
 // from the sender, never from the message.
 (() => {
-  const MAX_TEXT = 4096;
+  // Same limit as MAX_PAGE_HTML in shared.js and the core (a content script cannot import).
+  const MAX_HTML = 65536;
   const MAX_ELEMENTS = 150;
   const TITLE_HINT = /\b(?:5\d\d|error|unavailable|gateway|time[d ]?out|went wrong|maintenance|overloaded|down)\b/i;
 
@@ -19,17 +21,9 @@
   const elements = document.getElementsByTagName('*').length;
   if (!TITLE_HINT.test(title) && elements > MAX_ELEMENTS) return;
 
-  const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD']);
-  const root = document.body ?? document.documentElement;
+  const root = document.documentElement;
   if (!root) return;
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-    acceptNode: (n) => (SKIP.has(n.parentNode?.nodeName) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-  });
-  let text = '';
-  for (let n = walker.nextNode(); n && text.length < MAX_TEXT; n = walker.nextNode()) {
-    const t = n.nodeValue.trim();
-    if (t) text += (text ? ' ' : '') + t;
-  }
+  const html = root.outerHTML.slice(0, MAX_HTML);
   const api = globalThis.browser ?? globalThis.chrome;
   const msg = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
   let banner = null;
@@ -122,6 +116,6 @@ button{background:#5eead4;border-color:#5eead4;color:#042f2e}button.plain{backgr
   api.runtime.onMessage.addListener((message, sender) => {
     if (sender.id === api.runtime.id && message?.type === 'banner' && !dismissed) show(message.view ?? null);
   });
-  api.runtime.sendMessage({ type: 'pageTextSeen', title, text: text.slice(0, MAX_TEXT) })
+  api.runtime.sendMessage({ type: 'pageHtmlSeen', html })
     .then((answer) => show(answer?.ok ? answer.reply : null), () => {});
 })();

@@ -106,6 +106,32 @@ export function validateUiMessage(message) {
   return out;
 }
 
+/** Longest page HTML prefix the content script sends and the background accepts (code units;
+ * the core refuses more than 64 KiB of UTF-8, so the background cuts to that first). */
+export const MAX_PAGE_HTML = 65536;
+
+/**
+ * Checks the content script's `pageHtmlSeen` message and returns `{ type, html }`; throws on
+ * anything else. Longer HTML is refused rather than cut: the content script cuts it itself.
+ */
+export function validatePageHtml(message) {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new Error('message must be an object');
+  if (message.type !== 'pageHtmlSeen') throw new Error('not a pageHtmlSeen message');
+  onlyFields(message, ['type', 'html'], 'pageHtmlSeen');
+  if (typeof message.html !== 'string') throw new Error('pageHtmlSeen: html must be a string');
+  if (message.html.length > MAX_PAGE_HTML) throw new Error(`pageHtmlSeen: html too long (${message.html.length} > ${MAX_PAGE_HTML})`);
+  return { type: 'pageHtmlSeen', html: message.html };
+}
+
+/** The longest prefix of `s` whose UTF-8 encoding fits in `maxBytes`, without splitting a character. */
+export function utf8Prefix(s, maxBytes) {
+  const bytes = new TextEncoder().encode(s);
+  if (bytes.length <= maxBytes) return s;
+  let end = maxBytes;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--;
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
 // ---- Text: everything a person reads comes from _locales through these two helpers.
 
 /** The localised message `key` with `$1`.. substitutions; the key itself if it is missing. */

@@ -63,3 +63,28 @@ fn bad_arguments_exit_2_with_one_line() {
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn explain_lists_every_signal_with_its_weight_and_the_score() {
+    let page = b"<title>502 Bad Gateway</title><h1>502 Bad Gateway</h1><hr><center>nginx</center>";
+    let (code, v, _) = run(&["classify", "--explain"], page);
+    assert_eq!(code, 0);
+    assert_eq!(v["verdict"], "server_error");
+    let signals = v["signals"].as_array().expect("signals");
+    assert!(signals.iter().any(|s| s["signal"].as_str().is_some_and(|t| t.starts_with("title is an error line")) && s["weight"] == 3), "{v}");
+    let sum: i64 = signals.iter().map(|s| s["weight"].as_i64().expect("weight")).sum();
+    assert_eq!(v["score"].as_i64(), Some(sum));
+    assert!(v["threshold"].as_i64().is_some_and(|t| sum >= t));
+    // An article about the error: negative weights for its structure, a score below the threshold.
+    let article = format!(
+        "<title>How to fix 502 Bad Gateway | Blog</title><nav><a href='/'>Home</a></nav><article><h1>502 Bad Gateway</h1><p>Posted <time>2024-05-01</time></p>{}</article>",
+        "<p>A 502 means the proxy got no valid answer from the upstream server; check the upstream logs, the timeouts and the proxy configuration.</p>".repeat(10)
+    );
+    let (code, v, _) = run(&["classify", "--explain", "-"], article.as_bytes());
+    assert_eq!((code, v["verdict"].as_str()), (0, Some("normal")));
+    assert!(v["signals"].as_array().expect("signals").iter().any(|s| s["weight"].as_i64().is_some_and(|w| w < 0)), "{v}");
+    assert!(v["score"].as_i64() < v["threshold"].as_i64());
+    // Without --explain the output has no signals.
+    let (_, v, _) = run(&["classify"], page);
+    assert!(v.get("signals").is_none());
+}

@@ -29,7 +29,7 @@ proptest! {
     ], 0..64)) {
         let s: String = parts.concat();
         let p = html_to_text(&s);
-        let _ = classify(&PageInput { status: Some(200), title: &p.title, text: &p.text, ..Default::default() });
+        let _ = classify(&PageInput { status: Some(200), title: &p.title, text: &p.text, structure: p.structure.as_ref(), ..Default::default() });
     }
 
     #[test]
@@ -37,7 +37,7 @@ proptest! {
                                          name in "[A-Za-z-]{0,16}", value in any::<String>(),
                                          title in any::<String>(), text in any::<String>(), now in any::<f64>()) {
         let headers = vec![(name, value.clone()), ("retry-after".to_string(), value)];
-        let v = classify(&PageInput { status, headers: &headers, title: &title, text: &text, now_ms: now });
+        let v = classify(&PageInput { status, headers: &headers, title: &title, text: &text, now_ms: now, structure: None });
         if let Some(r) = v.retry_after_s {
             prop_assert!((0.0..=86_400.0).contains(&r));
         }

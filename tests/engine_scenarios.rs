@@ -812,6 +812,22 @@ fn soft_error_page_served_with_200_triggers() {
     assert_eq!(h.state(1), ViewState::Recovering);
 }
 
+#[test]
+fn page_html_goes_through_the_same_extraction_as_the_corpus() {
+    // A Spring Boot error page served with 200, as the content script sends it (HTML prefix).
+    let html = "<html><body><h1>Whitelabel Error Page</h1><p>This application has no explicit mapping for /error, so you are seeing this as a fallback.</p><div id='created'>Mon Nov 30 10:14:07 UTC 2026</div><div>There was an unexpected error (type=Internal Server Error, status=500).</div></body></html>";
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 200);
+    h.send(Event::PageHtmlSeen { tab_id: 1, url: URL.into(), html: html.into() });
+    assert_eq!(h.state(1), ViewState::Recovering);
+    // An article about the same error stays a page the user is reading.
+    let mut h = H::new(Settings::default());
+    h.fail(2, URL, 200);
+    let article = format!("<title>Whitelabel Error Page in Spring Boot</title><nav><a href='/'>Home</a></nav><article><h1>Whitelabel Error Page in Spring Boot</h1><p>Published <time>2024-01-02</time></p>{}</article>", "<p>When Spring Boot has no error view, it renders the Whitelabel Error Page; this tutorial shows how to replace it with your own template and how to turn it off.</p>".repeat(12));
+    h.send(Event::PageHtmlSeen { tab_id: 2, url: URL.into(), html: article });
+    assert_eq!(h.state(2), ViewState::Healthy);
+}
+
 fn soft_error_text(tab: TabId, url: &str) -> Event {
     Event::PageTextSeen { tab_id: tab, url: url.into(), title: "502 Bad Gateway".into(), text: "502 Bad Gateway\nnginx/1.25.3".into() }
 }

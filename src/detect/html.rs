@@ -21,6 +21,38 @@ pub struct PageText {
     pub title: String,
     /// Visible text, lines separated by `\n`, at most [`MAX_TEXT_CHARS`] characters.
     pub text: String,
+    /// How the markup read up to the text cap is built (`None` for plain-text bodies).
+    pub structure: Option<Structure>,
+}
+
+/// Counts of the visible elements that tell a document (article, thread, docs page) from a
+/// generated error page, over the part of the page that was read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Structure {
+    /// `<a>` elements.
+    pub links: u32,
+    /// `<p>` elements.
+    pub paragraphs: u32,
+    /// `<h1>`..`<h6>`.
+    pub headings: u32,
+    /// `<li>`, `<dd>`, `<dt>`.
+    pub list_items: u32,
+    /// `<nav>` elements and `role="navigation"`.
+    pub navs: u32,
+    /// `<article>` elements.
+    pub articles: u32,
+    /// `<time>` and `<relative-time>` elements.
+    pub times: u32,
+    /// `<header>`, `<footer>`, `<aside>`, `<main>`.
+    pub landmarks: u32,
+    /// `<form>`, `<input>`, `<textarea>`, `<button>`, `<select>`.
+    pub controls: u32,
+    /// `<pre>` and `<code>`.
+    pub code: u32,
+    /// `<table>` rows (`<tr>`).
+    pub rows: u32,
+    /// Whether the text cap was reached (the page has more text than was read).
+    pub truncated: bool,
 }
 
 /// Extract the title and a bounded prefix of the visible text of `html`.
@@ -38,9 +70,12 @@ pub fn html_to_text(html: &str) -> PageText {
         in_head: false,
         pre_depth: 0,
         seen_tag: false,
+        structure: Structure::default(),
     };
     s.run();
-    PageText { title: s.title.map(|c| c.out).unwrap_or_default(), text: s.text.out }
+    let mut structure = s.structure;
+    structure.truncated = s.text.full();
+    PageText { title: s.title.map(|c| c.out).unwrap_or_default(), text: s.text.out, structure: s.seen_tag.then_some(structure) }
 }
 
 /// Appends text with whitespace collapsed and a character cap.
@@ -151,6 +186,7 @@ struct Scanner<'a> {
     in_head: bool,
     pre_depth: usize,
     seen_tag: bool,
+    structure: Structure,
 }
 
 struct Tag {
@@ -158,6 +194,8 @@ struct Tag {
     closing: bool,
     self_closing: bool,
     hidden: bool,
+    /// `role="navigation"`.
+    navigation: bool,
 }
 
 impl Scanner<'_> {
@@ -265,6 +303,26 @@ impl Scanner<'_> {
             self.skip = Some((tag.name, 1));
             return;
         }
+        if !self.in_head {
+            let st = &mut self.structure;
+            match name {
+                "a" => st.links += 1,
+                "p" => st.paragraphs += 1,
+                "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => st.headings += 1,
+                "li" | "dd" | "dt" => st.list_items += 1,
+                "nav" => st.navs += 1,
+                "article" => st.articles += 1,
+                "time" | "relative-time" => st.times += 1,
+                "header" | "footer" | "aside" | "main" => st.landmarks += 1,
+                "form" | "input" | "textarea" | "button" | "select" => st.controls += 1,
+                "pre" | "code" => st.code += 1,
+                "tr" => st.rows += 1,
+                _ => {}
+            }
+            if tag.navigation {
+                st.navs += 1;
+            }
+        }
         if BLOCK.contains(&name) {
             self.text.brk(2);
         }
@@ -288,6 +346,7 @@ impl Scanner<'_> {
         }
         let name = self.src[name_start..i].to_ascii_lowercase();
         let mut hidden = false;
+        let mut navigation = false;
         let mut self_closing = false;
         // Attributes: name[=value], values quoted or not; ends at the first `>` outside quotes.
         loop {
@@ -335,9 +394,10 @@ impl Scanner<'_> {
             if !closing {
                 let hides = attr.eq_ignore_ascii_case(b"hidden") || (attr.eq_ignore_ascii_case(b"style") && style_hides(value));
                 hidden |= hides;
+                navigation |= attr.eq_ignore_ascii_case(b"role") && value.eq_ignore_ascii_case(b"navigation");
             }
         }
-        Some(Tag { name, closing, self_closing, hidden })
+        Some(Tag { name, closing, self_closing, hidden, navigation })
     }
 
     /// Skips the content of a raw-text element up to and including its end tag.

@@ -19,7 +19,7 @@ pub mod vendor;
 
 use serde::{Deserialize, Serialize};
 
-pub use html::{html_to_text, PageText, MAX_TEXT_CHARS};
+pub use html::{html_to_text, PageText, Structure, MAX_TEXT_CHARS};
 pub use retry_after::{parse_retry_after, MAX_RETRY_AFTER_S};
 use signals::Kind;
 
@@ -64,6 +64,8 @@ pub struct PageInput<'a> {
     pub text: &'a str,
     /// Epoch ms, to resolve an HTTP-date `Retry-After`.
     pub now_ms: f64,
+    /// How the page's markup is built, when it came as HTML (see [`html_to_text`]).
+    pub structure: Option<&'a Structure>,
 }
 
 /// The detector's answer.
@@ -85,6 +87,11 @@ pub struct Verdict {
 
 /// Classify a response from its status, headers and text.
 pub fn classify(input: &PageInput<'_>) -> Verdict {
+    classify_explained(input).0
+}
+
+/// [`classify`], and every text signal that was weighed (for `bounceback classify --explain`).
+pub fn classify_explained(input: &PageInput<'_>) -> (Verdict, signals::Analysis) {
     let headers = input.headers;
     let mut reasons = Vec::new();
 
@@ -98,7 +105,8 @@ pub fn classify(input: &PageInput<'_>) -> Verdict {
 
     let title = bounded(input.title, 1024);
     let text = bounded(input.text, MAX_TEXT_CHARS);
-    let page = signals::analyze(title, text);
+    let analysis = signals::analyze(title, text, input.structure);
+    let page = analysis.verdict.clone();
 
     let mitigated = vendor::header(headers, "cf-mitigated").is_some_and(|v| v.eq_ignore_ascii_case("challenge"));
     if mitigated {
@@ -148,7 +156,7 @@ pub fn classify(input: &PageInput<'_>) -> Verdict {
     let vendor = text_vendor.or(header_vendor.map(|v| v.0)).map(str::to_string);
 
     let summary = if class == Class::Normal { String::new() } else { summary(class, vendor.as_deref(), code) };
-    Verdict {
+    let verdict = Verdict {
         class,
         retryable: match class {
             Class::ServerError => true,
@@ -159,13 +167,20 @@ pub fn classify(input: &PageInput<'_>) -> Verdict {
         summary,
         retry_after_s,
         reasons,
-    }
+    };
+    (verdict, analysis)
 }
 
 /// [`html_to_text`] then [`classify`]: for the CLI and tests.
 pub fn classify_html(status: Option<u16>, headers: &[(String, String)], html: &str, now_ms: f64) -> Verdict {
+    classify_html_explained(status, headers, html, now_ms).0
+}
+
+/// [`classify_html`] with the text signals.
+pub fn classify_html_explained(status: Option<u16>, headers: &[(String, String)], html: &str, now_ms: f64) -> (Verdict, signals::Analysis) {
     let page = html_to_text(html);
-    classify(&PageInput { status, headers, title: &page.title, text: &page.text, now_ms })
+    let input = PageInput { status, headers, title: &page.title, text: &page.text, now_ms, structure: page.structure.as_ref() };
+    classify_explained(&input)
 }
 
 /// The longest prefix of `s` of at most `max` characters.

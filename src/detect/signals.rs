@@ -1,20 +1,34 @@
-//! Does the page text look like an error page, and of which kind?
+//! Does the page look like an error page, and of which kind?
 //!
-//! Works on the title and the bounded visible text only (no status, no headers), so it is
-//! what finds error pages served with 200 or with an unknown status. The idea: error pages
-//! are short and the error phrase *is* the page (the whole title, the first heading, the
-//! first lines), while articles about errors are long and mention the phrase among many
-//! other things. So a line counts only when the error phrase dominates it ("502 Bad
-//! Gateway", "Error 503 Service Unavailable", "Server Error (500)", "no healthy upstream"),
-//! the title counts only when it is such a line as a whole, body lines count only among the
-//! first few, and the evidence is weighed against the page's length:
+//! Works on the title, the bounded visible text and, when the page came as HTML, how its
+//! markup is built ([`Structure`]); no status, no headers. So it is what finds error pages
+//! served with 200 or with an unknown status. The idea: an error page is short and the error
+//! *is* the page (the whole title, the first heading, the first lines), with an apology, a
+//! retry hint or a vendor footer around it; a document about errors (article, thread, docs
+//! page, changelog, code view) carries structure an error page lacks: prose, navigation,
+//! dates, many links, headings, code blocks, bylines. Each piece of evidence is a [`Signal`]
+//! with a weight; their sum is the score:
 //!
-//! - title shaped like an error: 2 (a bare generic title such as "Error": 1)
-//! - one of the first lines shaped like an error: 2 (generic: 1)
-//! - an error-page signature (vendor footer, stack trace, Ray ID): 1
-//! - a short page: +1; a long page: -2
+//! - the title is an error line: +3 ("502 Bad Gateway", "Application Error"; a bare "Error":
+//!   +2; a short title made of failure words, "Could Not Connect": +2; with a 5xx code: +1);
+//!   a title that reads like a document ("How to fix ...", "... · Issue #12"): -2
+//! - an error line among the first lines: +3 (+1 when it is the very first line; a bare error
+//!   word or a short line of failure words: +1); title and first lines agree: +1
+//! - a JSON error body, PHP's own error output: +5
+//! - apologies and retry hints on a page that is little else: +1 (2-3 kinds), +2 (4 or more)
+//! - a vendor or crash signature (nginx footer, Guru Meditation, stack trace): +2
+//! - length: short (at most 600 characters) +1, nothing but the title +1; over 1500 -2; over
+//!   2500 or more than was read -3; paragraphs of prose -2 (3) or -3 (5 or more); bylines -2
+//! - structure: navigation -1, `<article>` -1, `<time>` -2, 12 links -2 (25: -3), 5 headings
+//!   -1, 10 paragraphs -1, 3 code blocks -1, 3 form controls -1
 //!
-//! Three points, with the title or a first line among them, make an error page.
+//! A page with an error line (title, first lines, JSON body or crash output) and a score of
+//! at least [`ERROR_PAGE_SCORE`] is an error page. Its kind is that of a client, rate-limit or
+//! challenge line near the top if there is one (a proxy's "Access Denied" page also says
+//! "ERROR"), else that of the strongest error line. `bounceback classify --explain` prints
+//! the signals of a page.
+
+use super::html::Structure;
 
 /// What kind of failure a phrase or code speaks of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,8 +71,8 @@ const SHORT_CHARS: usize = 600;
 /// Pages beyond this many characters of text count as long.
 const LONG_CHARS: usize = 2500;
 /// How many leading lines of text are looked at, and within how many characters.
-const LEAD_LINES: usize = 4;
-const LEAD_CHARS: usize = 400;
+const LEAD_LINES: usize = 6;
+const LEAD_CHARS: usize = 600;
 /// Longest line that can be "dominated" by an error phrase.
 const MAX_LINE: usize = 160;
 
@@ -131,6 +145,14 @@ const PHRASES: &[(&str, Kind)] = &[
     ("site maintenance", Kind::Server),
     ("down for maintenance", Kind::Server),
     ("under maintenance", Kind::Server),
+    ("not implemented", Kind::Server),
+    ("http version not supported", Kind::Server),
+    ("variant also negotiates", Kind::Server),
+    ("insufficient storage", Kind::Server),
+    ("loop detected", Kind::Server),
+    ("not extended", Kind::Server),
+    ("network authentication required", Kind::Server),
+    ("bandwidth limit exceeded", Kind::Server),
     ("too many requests", Kind::RateLimited),
     ("you are being rate limited", Kind::RateLimited),
     ("rate limit exceeded", Kind::RateLimited),
@@ -143,6 +165,17 @@ const PHRASES: &[(&str, Kind)] = &[
     ("unauthorized", Kind::Client),
     ("method not allowed", Kind::Client),
     ("gone", Kind::Client),
+    ("not acceptable", Kind::Client),
+    ("request timeout", Kind::Client),
+    ("conflict", Kind::Client),
+    ("length required", Kind::Client),
+    ("precondition failed", Kind::Client),
+    ("payload too large", Kind::Client),
+    ("request entity too large", Kind::Client),
+    ("uri too long", Kind::Client),
+    ("unsupported media type", Kind::Client),
+    ("request blocked", Kind::Client),
+    ("page expired", Kind::Client),
     ("just a moment...", Kind::Challenge),
     ("attention required! | cloudflare", Kind::Challenge),
     ("one more step", Kind::Challenge),
@@ -176,6 +209,9 @@ const SIGNATURE_PHRASES: &[(&str, Kind)] = &[
     ("an error occurred in the application and your page could not be served", Kind::Server),
     ("this page is taking too long to load", Kind::Server),
     ("we'll be back soon", Kind::Server),
+    ("no server is currently available to service your request", Kind::Server),
+    ("sorry, you have been blocked", Kind::Client),
+    ("you are unable to access", Kind::Client),
     ("checking your browser", Kind::Challenge),
     ("verify you are human", Kind::Challenge),
     ("cannot get /", Kind::Client),
@@ -280,7 +316,8 @@ fn trailing_code(s: &str) -> Option<(u16, &str)> {
 
 /// Is this (normalised) line dominated by an error phrase?
 pub fn line_hit(line: &str) -> Option<LineHit> {
-    let line = line.trim();
+    // Leading decoration: ":( Application Error", "🚨 Service Unavailable".
+    let line = line.trim().trim_start_matches(|c: char| !c.is_alphanumeric() && c != '$' && c != '{').trim();
     if line.is_empty() || line.chars().count() > MAX_LINE {
         return None;
     }
@@ -330,9 +367,12 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
     if let Some((k, s)) = phrase_kind(bare) {
         return hit(k, None, s);
     }
+    let short = bare.split_whitespace().count() <= 8;
     for (p, k) in PHRASES {
         if let Some(r) = bare.strip_prefix(p) {
-            if r.starts_with([':', '.', '!']) && *k != Kind::Client {
+            // "Bad Gateway: The proxy server ...", "Server Error in '/' Application."
+            let lead_in = r.starts_with([':', '.', '!']) || (short && p.contains(' ') && r.starts_with(' '));
+            if lead_in && *k != Kind::Client {
                 return hit(*k, None, Strength::Shaped);
             }
         }
@@ -409,70 +449,397 @@ fn better(a: Option<LineHit>, b: LineHit) -> Option<LineHit> {
     }
 }
 
-/// Weighs title and text (both as given; normalised here) and says what kind of error page
-/// this is, if any.
-pub fn analyze(title: &str, text: &str) -> Option<TextVerdict> {
+/// One piece of evidence and its weight (positive: error page; negative: document).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    pub weight: i32,
+    pub what: String,
+}
+
+/// Everything the text analysis found: the signals, their sum, and the verdict they give.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub signals: Vec<Signal>,
+    pub score: i32,
+    /// `Some` when the page reads as an error page (score at least [`ERROR_PAGE_SCORE`] and an
+    /// error line, a JSON error body or a crash dump among the signals), or as a bot check.
+    pub verdict: Option<TextVerdict>,
+}
+
+/// The score from which a page with an error line reads as an error page.
+pub const ERROR_PAGE_SCORE: i32 = 5;
+
+/// Words and phrases of failure, for titles and lines that are not status lines ("Could Not
+/// Connect", "Inactivity Timeout", "Oops, something broke", "运行时错误").
+const ERROR_VOCAB: &[&str] = &[
+    "error",
+    "unavailable",
+    "not available",
+    "n't available",
+    "no server",
+    "timeout",
+    "time-out",
+    "timed out",
+    "is down",
+    "down for",
+    "maintenance",
+    "went wrong",
+    "could not",
+    "cannot",
+    "can't",
+    "unable to",
+    "failed",
+    "failure",
+    "problem",
+    "oops",
+    "whoops",
+    "sorry",
+    "crashed",
+    "overloaded",
+    "too long",
+    "too much time",
+    "invalid response",
+    "no valid host",
+    "unexpected",
+    "broken",
+    "exception",
+    "trouble",
+    "bad gateway",
+    "错误",
+    "錯誤",
+    "故障",
+    "不可用",
+    "维护",
+    "維護",
+    "服务器",
+    "服務器",
+    "fehler",
+    "erreur",
+    "errore",
+    "ошибка",
+    "エラー",
+    "오류",
+];
+
+/// What people write on an error page besides the error: apologies, retry advice, whom to
+/// tell, an id to quote.
+const APOLOGY_CUES: &[&str] = &[
+    "try again",
+    "please try",
+    "later",
+    "temporar",
+    "sorry",
+    "apolog",
+    "inconvenience",
+    "administrator",
+    "webmaster",
+    "server log",
+    "error log",
+    "contact support",
+    "contact us",
+    "refresh",
+    "retry",
+    "resubmit",
+    "could not",
+    "unable to",
+    "problem",
+    "unexpected",
+    "request id",
+    "request_id",
+    "reference",
+    "incident id",
+    "ray id",
+    "error id",
+    "xid:",
+    "back soon",
+    "check back",
+    "working to",
+    "be back",
+    "persists",
+];
+
+/// Words of documents about errors, in titles and first lines ("How to fix ...", "... · Issue #12").
+const DOCUMENT_CUES: &[&str] = &[
+    "how to",
+    "how do",
+    "how i ",
+    "why ",
+    "what is",
+    "what are",
+    "what does",
+    "fix",
+    "guide",
+    "tutorial",
+    "troubleshoot",
+    "explained",
+    "meaning",
+    "issue #",
+    "pull request",
+    "docs",
+    "documentation",
+    "reference",
+    "changelog",
+    "changes",
+    "release notes",
+    "blog",
+    "question",
+    "forum",
+    "wiki",
+    "report",
+    "postmortem",
+    "post-mortem",
+    "writing",
+    "lessons",
+    "handling",
+    "understanding",
+    "best practices",
+    "search",
+    "results",
+];
+
+/// Bylines and thread furniture in the text ("Posted", "6 min read", "answered", "3 Comments").
+const BYLINE_CUES: &[&str] = &[
+    "posted",
+    "published",
+    "min read",
+    "last updated",
+    "last modified",
+    "asked",
+    "answered",
+    "commented",
+    "edited",
+    "comments",
+    "reply",
+    "share",
+    "written by",
+    "author",
+    "tags:",
+    "views",
+];
+
+fn has_any(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| s.contains(w))
+}
+
+fn count_distinct<'a>(s: &str, words: &'a [&'a str]) -> Vec<&'a str> {
+    words.iter().copied().filter(|w| s.contains(w)).collect()
+}
+
+/// A short line made of failure words and not a document's headline.
+fn error_words_line(line: &str, max_words: usize) -> bool {
+    let words = line.split_whitespace().count();
+    words > 0 && words <= max_words && has_any(line, ERROR_VOCAB) && !has_any(line, DOCUMENT_CUES) && !line.ends_with('?')
+}
+
+/// A body that is one small JSON object speaking of an error (`{"message":"Internal server
+/// error"}`, `{"status":500,"error":"Internal Server Error",...}`); its kind.
+fn json_error(text: &str) -> Option<Kind> {
+    let t = text.trim();
+    if !(t.starts_with('{') && t.ends_with('}') && t.len() <= 800) {
+        return None;
+    }
+    if !(t.contains("\"message\"") || t.contains("\"error\"") || t.contains("\"status\"")) {
+        return None;
+    }
+    if t.contains("rate limit") || t.contains("too many requests") {
+        return Some(Kind::RateLimited);
+    }
+    let status_5xx = t.match_indices("\"status\":").any(|(i, m)| {
+        let rest = t[i + m.len()..].trim_start();
+        rest.starts_with('5') && rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
+    });
+    (status_5xx || has_any(t, ERROR_VOCAB) && !t.contains("not found")).then_some(Kind::Server)
+}
+
+/// PHP's own error output (`display_errors`): "Fatal error: ... on line N".
+fn php_error(lines: &[&str], text: &str) -> bool {
+    text.contains(" on line ") && lines.iter().any(|l| l.starts_with("fatal error:") || l.starts_with("parse error:"))
+}
+
+/// Weighs title, text and (when the page came as HTML) its structure, and says what kind of
+/// error page this is, if any, with every signal that counted.
+pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let title = normalize(title);
     let text = normalize(text);
-    let mut reasons = Vec::new();
-    let mut score = 0i32;
+    let mut signals: Vec<Signal> = Vec::new();
+    let mut add = |weight: i32, what: String| signals.push(Signal { weight, what });
 
-    let t_hit = title_hit(&title);
-    if let Some(h) = &t_hit {
-        score += h.strength as i32;
-        reasons.push(format!("title: {}", h.line));
+    // A bot check says so in its title; nothing else is needed (and nothing may outvote it).
+    if let Some(h) = title_hit(&title).filter(|h| h.kind == Kind::Challenge) {
+        add(10, format!("title: bot check: {}", h.line));
+        return finish(signals, Some(TextVerdict { kind: Kind::Challenge, code: h.code, reasons: vec![] }));
     }
-    let mut l_hit: Option<LineHit> = None;
-    let mut seen = 0usize;
-    for line in text.lines().filter(|l| !l.trim().is_empty()).take(LEAD_LINES) {
-        if seen > LEAD_CHARS {
-            break;
+
+    let lead: Vec<&str> = {
+        let mut seen = 0usize;
+        let mut out = Vec::new();
+        for l in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(LEAD_LINES) {
+            if seen > LEAD_CHARS {
+                break;
+            }
+            seen += l.len() + 1;
+            out.push(l);
         }
-        seen += line.len() + 1;
-        if let Some(h) = line_hit(line) {
+        out
+    };
+
+    // Title.
+    let t_hit = title_hit(&title);
+    let mut anchored = false;
+    match &t_hit {
+        Some(h) if h.strength == Strength::Shaped => add(3, format!("title is an error line: {}", h.line)),
+        Some(h) => add(2, format!("title is a bare error word: {}", h.line)),
+        None if error_words_line(&title, 8) => add(2, format!("short title of failure words: {title}")),
+        None => {}
+    }
+    if t_hit.is_none() && error_words_line(&title, 8) && has_5xx_token(&title) {
+        add(1, "title carries a 5xx code".into());
+    }
+    if has_any(&title, DOCUMENT_CUES) || title.ends_with('?') {
+        add(-2, format!("title reads like a document: {title}"));
+    }
+
+    // First lines.
+    let mut l_hit: Option<LineHit> = None;
+    for l in &lead {
+        if let Some(h) = line_hit(l) {
             l_hit = better(l_hit, h);
         }
     }
-    if let Some(h) = &l_hit {
-        score += h.strength as i32;
-        reasons.push(format!("first lines: {}", h.line));
-    }
-    if t_hit.is_none() && l_hit.is_none() {
-        return None;
-    }
-    // A bot check says so in its title; nothing else is needed (and nothing else may
-    // outvote it, as its page can also carry error-ish words).
-    if let Some(h) = t_hit.as_ref().filter(|h| h.kind == Kind::Challenge) {
-        return Some(TextVerdict { kind: Kind::Challenge, code: h.code, reasons });
-    }
-    if let Some(sig) = signature(&text) {
-        score += 1;
-        reasons.push(format!("signature: {sig}"));
-    }
-    let len = text.chars().count();
-    if len <= SHORT_CHARS {
-        score += 1;
-        reasons.push(format!("short page ({len} chars)"));
-    } else if len > LONG_CHARS {
-        score -= 2;
-    }
-    if score < 3 {
-        return None;
-    }
-    // The more specific hit names the kind: a coded, shaped hit over a generic one.
-    let best = match (t_hit, l_hit) {
-        (Some(t), Some(l)) => {
-            if (l.strength, l.code.is_some()) > (t.strength, t.code.is_some()) {
-                l
-            } else {
-                t
+    let first_is_error = lead.first().and_then(|l| line_hit(l)).is_some_and(|h| h.strength == Strength::Shaped);
+    match &l_hit {
+        Some(h) if h.strength == Strength::Shaped => {
+            anchored = true;
+            add(3, format!("error line near the top: {}", h.line));
+            if first_is_error {
+                add(1, "the error line is the first line".into());
             }
         }
-        (Some(h), None) | (None, Some(h)) => h,
-        (None, None) => return None,
+        Some(h) => {
+            anchored = true;
+            add(1, format!("bare error word near the top: {}", h.line));
+        }
+        None => {
+            if let Some(l) = lead.iter().find(|l| error_words_line(l, 12)) {
+                anchored = true;
+                add(1, format!("failure words near the top: {l}"));
+            }
+        }
+    }
+    if t_hit.is_some() || error_words_line(&title, 8) {
+        anchored = true;
+        if l_hit.is_some() || lead.iter().any(|l| error_words_line(l, 12)) {
+            add(1, "title and first lines agree".into());
+        }
+    }
+    let json = json_error(&text);
+    if let Some(k) = json {
+        anchored = true;
+        add(5, format!("a JSON error body ({k:?})"));
+    }
+    let php = php_error(&lead, &text);
+    if php {
+        anchored = true;
+        add(5, "PHP error output at the top".into());
+    }
+
+    // The rest of the page.
+    let head: String = text.chars().take(1500).collect();
+    let len = text.chars().count();
+    // Apologies count on a page that is little else; in a long page they are just prose.
+    let cues = if len <= 1500 { count_distinct(&head, APOLOGY_CUES) } else { Vec::new() };
+    match cues.len() {
+        0 | 1 => {}
+        2 | 3 => add(1, format!("apology / retry words: {}", cues.join(", "))),
+        _ => add(2, format!("apology / retry words: {}", cues.join(", "))),
+    }
+    if let Some(sig) = signature(&text) {
+        add(2, format!("signature: {sig}"));
+    }
+    let truncated = structure.is_some_and(|s| s.truncated);
+    if truncated || len > LONG_CHARS {
+        add(-3, format!("long text ({len} chars{})", if truncated { ", more not read" } else { "" }));
+    } else if len > 1500 {
+        add(-2, format!("text of {len} chars"));
+    } else if len <= SHORT_CHARS {
+        add(1, format!("short page ({len} chars)"));
+        if len < 40 && t_hit.is_some() {
+            add(1, "nothing on the page but the title".into());
+        }
+    }
+    // Prose, in paragraph-sized units of 300 characters of lines of 15 words or more.
+    let prose_chars: usize = text.lines().filter(|l| l.split_whitespace().count() >= 15).map(str::len).sum();
+    let prose = prose_chars / 300;
+    if prose >= 5 {
+        add(-3, format!("{prose} paragraphs of prose"));
+    } else if prose >= 3 {
+        add(-2, format!("{prose} paragraphs of prose"));
+    }
+    let bylines = count_distinct(&head, BYLINE_CUES);
+    if bylines.len() >= 2 {
+        add(-2, format!("bylines: {}", bylines.join(", ")));
+    }
+    if let Some(s) = structure {
+        if s.navs > 0 {
+            add(-1, format!("navigation ({})", s.navs));
+        }
+        if s.articles > 0 {
+            add(-1, "article markup".into());
+        }
+        if s.times > 0 {
+            add(-2, format!("dates in <time> ({})", s.times));
+        }
+        if s.links >= 25 {
+            add(-3, format!("{} links", s.links));
+        } else if s.links >= 12 {
+            add(-2, format!("{} links", s.links));
+        }
+        if s.headings >= 5 {
+            add(-1, format!("{} headings", s.headings));
+        }
+        if s.paragraphs >= 10 {
+            add(-1, format!("{} paragraphs", s.paragraphs));
+        }
+        if s.code >= 3 {
+            add(-1, format!("{} code blocks", s.code));
+        }
+        if s.controls >= 3 {
+            add(-1, format!("{} form controls", s.controls));
+        }
+    }
+
+    let score: i32 = signals.iter().map(|s| s.weight).sum();
+    if !anchored || score < ERROR_PAGE_SCORE {
+        return finish(signals, None);
+    }
+    // The kind: a client, rate-limit or challenge line near the top outranks failure words (a
+    // proxy's "Access Denied" page reads "ERROR ... could not be retrieved" too).
+    let hits: Vec<&LineHit> = t_hit.iter().chain(l_hit.iter()).collect();
+    let client =
+        lead.iter().chain(std::iter::once(&title.as_str())).filter_map(|l| line_hit(l)).find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
+    let (kind, code) = match (client, json) {
+        (Some(h), _) => (h.kind, h.code),
+        (None, Some(k)) if hits.is_empty() => (k, None),
+        _ => {
+            let best = hits.iter().max_by_key(|h| (h.strength, h.code.is_some())).copied();
+            let code = best.and_then(|h| h.code.or_else(|| implied_code(&h.line)));
+            (best.map_or(Kind::Server, |h| h.kind), code)
+        }
     };
-    let code = best.code.or_else(|| implied_code(&best.line));
-    Some(TextVerdict { kind: best.kind, code, reasons })
+    finish(signals, Some(TextVerdict { kind, code, reasons: vec![] }))
+}
+
+fn has_5xx_token(s: &str) -> bool {
+    s.split(|c: char| !c.is_ascii_digit()).any(|t| t.len() == 3 && t.starts_with('5'))
+}
+
+fn finish(signals: Vec<Signal>, verdict: Option<TextVerdict>) -> Analysis {
+    let score = signals.iter().map(|s| s.weight).sum();
+    let verdict = verdict.map(|mut v| {
+        v.reasons = signals.iter().filter(|s| s.weight > 0).map(|s| s.what.clone()).collect();
+        v
+    });
+    Analysis { signals, score, verdict }
 }
 
 /// The status a code-less error line implies ("Bad Gateway" is a 502), for summaries.
@@ -503,7 +870,7 @@ mod tests {
     use super::*;
 
     fn kind(title: &str, text: &str) -> Option<Kind> {
-        analyze(title, text).map(|v| v.kind)
+        analyze(title, text, None).verdict.map(|v| v.kind)
     }
 
     #[test]

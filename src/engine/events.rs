@@ -12,6 +12,9 @@ use crate::settings::Settings;
 /// A browser tab id as the extension APIs give it (non-negative for real tabs).
 pub type TabId = i64;
 
+/// Longest `html` a [`Event::PageHtmlSeen`] may carry, in bytes (UTF-8); longer is refused.
+pub const MAX_PAGE_HTML: usize = 64 * 1024;
+
 /// Something that happened in the browser, the user, or a probe, as the shell reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
@@ -38,8 +41,13 @@ pub enum Event {
     /// A top-level navigation failed without an HTTP response (`error` is the browser's code,
     /// e.g. `net::ERR_CONNECTION_REFUSED` or `NS_ERROR_CONNECTION_REFUSED`).
     NavigationFailed { tab_id: TabId, url: String, method: String, error: String },
-    /// The content script read the page: its title and a bounded prefix of its visible text.
+    /// A page's title and a bounded prefix of its visible text, already extracted (tests, and
+    /// shells that extract text themselves).
     PageTextSeen { tab_id: TabId, url: String, title: String, text: String },
+    /// The content script's copy of a page: a prefix of its HTML (`document.documentElement
+    /// .outerHTML`), at most `MAX_PAGE_HTML` (64 KiB). The core extracts title and text from it
+    /// with [`crate::detect::html_to_text`], the same code the corpus tests run.
+    PageHtmlSeen { tab_id: TabId, url: String, html: String },
     /// A deadline the engine asked for (or the shell's backstop alarm) has been reached.
     WokeUp,
     /// A probe the engine asked for finished; `status` is absent when it failed at the network level.
@@ -111,6 +119,7 @@ enum EventType {
     NavigationCompleted,
     NavigationFailed,
     PageTextSeen,
+    PageHtmlSeen,
     WokeUp,
     ProbeCompleted,
     CookiesCleared,
@@ -172,6 +181,7 @@ flat_record!(RawEvent / EventKey {
     error: String = "error",
     title: String = "title",
     text: String = "text",
+    html: String = "html",
     probe_id: u64 = "probeId",
     retry_after: String = "retryAfter",
     removed: u32 = "removed",
@@ -250,6 +260,12 @@ impl TryFrom<RawEvent> for Event {
                     text: need!(text, "text")?,
                 })
             })(),
+            K::PageHtmlSeen => {
+                if let Some(n) = f.raw.html.as_ref().map(String::len).filter(|&n| n > MAX_PAGE_HTML) {
+                    return Err(format!("html too long: {n} bytes (at most {MAX_PAGE_HTML})"));
+                }
+                (|| Some(Event::PageHtmlSeen { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, html: need!(html, "html")? }))()
+            }
             K::WokeUp => Some(Event::WokeUp),
             K::ProbeCompleted => (|| {
                 Some(Event::ProbeCompleted { probe_id: need!(probe_id, "probeId")?, status: opt!(status), error: opt!(error), retry_after: opt!(retry_after) })
@@ -275,6 +291,7 @@ impl TryFrom<RawEvent> for Event {
             ("error", r.error.is_some()),
             ("title", r.title.is_some()),
             ("text", r.text.is_some()),
+            ("html", r.html.is_some()),
             ("probeId", r.probe_id.is_some()),
             ("retryAfter", r.retry_after.is_some()),
             ("removed", r.removed.is_some()),
@@ -412,6 +429,7 @@ mod tests {
             Event::NavigationCompleted { tab_id: 2, url: "u".into(), method: "GET".into(), status: 502, headers: vec![("server".into(), "nginx".into())] },
             Event::NavigationFailed { tab_id: 3, url: "u".into(), method: "GET".into(), error: "net::ERR_CONNECTION_RESET".into() },
             Event::PageTextSeen { tab_id: 4, url: "u".into(), title: "t".into(), text: "x".into() },
+            Event::PageHtmlSeen { tab_id: 4, url: "u".into(), html: "<title>t</title>x".into() },
             Event::WokeUp,
             Event::ProbeCompleted { probe_id: 5, status: Some(200), error: None, retry_after: Some("120".into()) },
             Event::ProbeCompleted { probe_id: 5, status: None, error: Some("timeout".into()), retry_after: None },
@@ -429,6 +447,17 @@ mod tests {
             let json = serde_json::to_string(&e).expect("writes");
             assert_eq!(read(&json), Ok(e), "{json}");
         }
+    }
+
+    #[test]
+    fn page_html_is_bounded() {
+        let ok = format!(r#"{{"type":"pageHtmlSeen","tabId":1,"url":"u","html":"{}"}}"#, "a".repeat(MAX_PAGE_HTML));
+        assert!(read(&ok).is_ok());
+        let long = format!(r#"{{"type":"pageHtmlSeen","tabId":1,"url":"u","html":"{}"}}"#, "a".repeat(MAX_PAGE_HTML + 1));
+        let err = read(&long).expect_err("too long");
+        assert!(err.contains("html too long: 65537 bytes (at most 65536)"), "{err}");
+        assert!(read(r#"{"type":"pageHtmlSeen","tabId":1,"url":"u"}"#).is_err_and(|e| e.contains("missing field `html`")));
+        assert!(read(r#"{"type":"pageHtmlSeen","tabId":1,"url":"u","html":"x","text":"y"}"#).is_err_and(|e| e.contains("unknown field `text`")));
     }
 
     #[test]

@@ -227,7 +227,8 @@ impl Engine {
                     self.stop(tab_id, &mut out);
                 }
             }
-            Event::PageTextSeen { tab_id, url, title, text } => self.page_text(tab_id, &url, &title, &text, now, &mut out),
+            Event::PageTextSeen { tab_id, url, title, text } => self.page_text(tab_id, &url, &detect::PageText { title, text, structure: None }, now, &mut out),
+            Event::PageHtmlSeen { tab_id, url, html } => self.page_text(tab_id, &url, &detect::html_to_text(&html), now, &mut out),
             Event::WokeUp => self.wake(now, &mut out),
             Event::ProbeCompleted { probe_id, status, error, retry_after } => {
                 let ra = probe_retry_after(retry_after.as_deref(), now);

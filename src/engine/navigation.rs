@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// How many tabs' last navigation (URL, method, status) is remembered.
 const MAX_LAST_NAV: usize = 64;
 
-/// The last completed top-level navigation of a tab, for `PageTextSeen` and per-site commands.
+/// The last completed top-level navigation of a tab, for `PageTextSeen`/`PageHtmlSeen` and per-site commands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct LastNav {
@@ -93,7 +93,7 @@ impl Engine {
         }
     }
 
-    pub(super) fn page_text(&mut self, tab_id: TabId, url: &str, title: &str, text: &str, now: f64, out: &mut Vec<Action>) {
+    pub(super) fn page_text(&mut self, tab_id: TabId, url: &str, page: &detect::PageText, now: f64, out: &mut Vec<Action>) {
         if !self.settings.text_detection || self.tabs.get(&tab_id).is_some_and(|t| same_page(&t.url, url)) {
             return;
         }
@@ -102,7 +102,8 @@ impl Engine {
         let Some(last) = self.last_nav.get(&tab_id).filter(|n| same_page(&n.url, url)) else { return };
         let status = last.status;
         let method = last.method.clone();
-        let verdict = detect::classify(&PageInput { status, headers: &[], title, text, now_ms: now });
+        let (title, text, structure) = (&page.title, &page.text, page.structure.as_ref());
+        let verdict = detect::classify(&PageInput { status, headers: &[], title, text, now_ms: now, structure });
         if verdict.class != Class::ServerError || status.is_some_and(|s| s >= 400) {
             return;
         }

@@ -70,7 +70,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
           <script>
             // Tries to talk to the extension directly: pages have no channel to it.
             try { chrome.runtime.sendMessage('${'x'.repeat(32)}', { type: 'command', tabId: 1, command: { type: 'hardReload' } }); } catch (e) {}
-            window.postMessage({ type: 'pageTextSeen', title: '502 Bad Gateway', text: '${victim}' }, '*');
+            window.postMessage({ type: 'pageHtmlSeen', html: '<title>502 Bad Gateway</title>${victim}' }, '*');
           </script>`,
       });
       await open(server.url('/hostile'));
@@ -92,7 +92,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
         { type: 'getView', tabId: 1, extra: true }, { type: 'command', tabId: 1, command: { type: 'hardReload', bypass: 1 } },
         { type: 'command', tabId: 1, command: 'stop' }, { type: 'saveSettings', settings: [] },
         { type: 'bannerCommand', command: { type: 'retryNow' } }, // only a web page's own banner may
-        { type: 'pageTextSeen', title: '502 Bad Gateway', text: huge }, // only a web page may
+        { type: 'pageHtmlSeen', html: huge }, // only a web page may (and never this much)
         { type: huge },
       ];
       const answers = await browser.extensionEval(`async (garbage) => {

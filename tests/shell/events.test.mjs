@@ -25,10 +25,10 @@ test('the events the shell sends are the ones the wasm boundary test replays', {
   const b = new FakeBrowser({ extDir: EXT, settings: FAST, permissions: ['cookies'] });
   const sent = (type, extra = () => true) => b.coreEvents.some((e) => e.type === type && extra(e));
   try {
-    // An error page served with 200: the content script reports its text.
+    // An error page served with 200: the content script reports a prefix of its HTML.
     server.route('/e-soft', { failMode: 'soft', failFirst: 1 });
     const soft = await b.openTab(server.url('/e-soft'));
-    const view = await b.message({ type: 'pageTextSeen', title: '502: Bad gateway', text: 'Bad gateway Error code 502 cloudflare' }, { from: 'page', tabId: soft });
+    const view = await b.message({ type: 'pageHtmlSeen', html: '<html><head><title>502: Bad gateway</title></head><body><h1>Bad gateway</h1><p>Error code 502</p><p>cloudflare</p></body></html>' }, { from: 'page', tabId: soft });
     assert.equal(view?.ok, true, JSON.stringify(view));
     await b.message({ type: 'bannerCommand', command: { type: 'retryNow' } }, { from: 'page', tabId: soft });
     // All routes are one origin, which shares one schedule: one outage at a time.
@@ -64,7 +64,7 @@ test('the events the shell sends are the ones the wasm boundary test replays', {
     await b.deliver('tabs.onRemoved', drop, { windowId: 1, isWindowClosing: false });
     await b.waitFor(() => sent('tabClosed'), { message: 'the closed tab was reported' });
 
-    for (const type of ['navigationStarted', 'navigationCompleted', 'navigationFailed', 'pageTextSeen', 'userCommanded', 'wokeUp',
+    for (const type of ['navigationStarted', 'navigationCompleted', 'navigationFailed', 'pageHtmlSeen', 'userCommanded', 'wokeUp',
       'probeCompleted', 'cookiesCleared', 'settingsChanged', 'notificationClicked', 'tabClosed', 'cookieAccessChanged']) {
       assert.ok(sent(type), `the shell sent a ${type}`);
     }

@@ -1,0 +1,116 @@
+// The corpus through the browser: every case of tests/corpus served with status 200 from a
+// local server (127.0.0.1) to the built extension, in each browser, and the extension's verdict
+// (does the tab's view leave "healthy"?) compared with the case's label, as a page read
+// without its status. This is the shipped path: content script pre-check, HTML prefix, the
+// core's extractor and classifier in wasm, the engine's decision.
+//
+// Asserts: no ordinary page (`normal`: articles, threads, docs) is ever taken for a server
+// error, and the held-out precision and recall reach the same floors as the text-only corpus
+// test (tests/detect_corpus.rs). Prints P/R per part and the misses of the tuning part
+// (BOUNCEBACK_SHOW_HELDOUT=1: of both). Bounded: tabs in batches (E2E_CORPUS_BATCH, 12), a fixed
+// wait per batch (E2E_CORPUS_SETTLE_MS, 2500); E2E_CORPUS_LIMIT runs the first N cases only.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { BROWSERS, requireDist } from './lib/browsers.mjs';
+import { extensionApi } from './lib/extension.mjs';
+import { sleep } from './lib/wait.mjs';
+
+requireDist();
+
+const CORPUS = fileURLToPath(new URL('../corpus/', import.meta.url));
+const CASES = readFileSync(join(CORPUS, 'labels.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+  .slice(0, Number(process.env.E2E_CORPUS_LIMIT ?? Infinity));
+// Same floors as HELDOUT_TEXT_ONLY in tests/detect_corpus.rs.
+const FLOOR = { precision: 0.92, recall: 0.94 };
+const BATCH = Number(process.env.E2E_CORPUS_BATCH ?? 12);
+const SETTLE_MS = Number(process.env.E2E_CORPUS_SETTLE_MS ?? 2500);
+// Recovery would probe and reload the detected pages: waits long enough that it does not
+// start during the test, so each tab is judged on its first load.
+const SLOW = { baseMs: 600_000, capMs: 600_000, floorMs: 600_000, maxAttempts: 3, textDetection: true };
+
+function contentType(file) {
+  if (file.endsWith('.json')) return 'application/json';
+  if (file.endsWith('.txt')) return 'text/plain; charset=utf-8';
+  return 'text/html; charset=utf-8';
+}
+
+async function serveCorpus() {
+  const byPath = new Map(CASES.map((c, i) => [`/case/${i}`, c]));
+  const hits = new Map();
+  const server = createServer((req, res) => {
+    const path = req.url.split('?')[0];
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    const c = byPath.get(path);
+    if (!c) {
+      res.writeHead(404).end();
+      return;
+    }
+    const body = readFileSync(join(CORPUS, c.file));
+    res.writeHead(200, { 'Content-Type': contentType(c.file), 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = server.address().port;
+  return { url: (i) => `http://127.0.0.1:${port}/case/${i}`, hits: (i) => hits.get(`/case/${i}`) ?? 0, close: () => new Promise((r) => server.close(r)) };
+}
+
+function figures(results, split) {
+  const r = results.filter((x) => x.split === split);
+  const tp = r.filter((x) => x.positive && x.detected).length;
+  const fn = r.filter((x) => x.positive && !x.detected).length;
+  const fp = r.filter((x) => !x.positive && x.detected).length;
+  return {
+    precision: tp + fp === 0 ? 1 : tp / (tp + fp),
+    recall: tp + fn === 0 ? 1 : tp / (tp + fn),
+    tp, fn, fp, negatives: r.filter((x) => !x.positive).length,
+  };
+}
+
+for (const [name, launch] of Object.entries(BROWSERS)) {
+  describe(`${name}: the corpus served with 200`, () => {
+    test('verdicts match the text-only labels', { timeout: 300_000 }, async () => {
+      const server = await serveCorpus();
+      const browser = await launch();
+      try {
+        const api = extensionApi(browser);
+        await api.saveSettings(SLOW);
+        const results = [];
+        for (let start = 0; start < CASES.length; start += BATCH) {
+          const batch = CASES.slice(start, start + BATCH).map((c, k) => ({ c, i: start + k }));
+          const tabs = [];
+          for (const { i } of batch) tabs.push(await browser.openTab(server.url(i)));
+          await sleep(SETTLE_MS);
+          // Tab ids by URL, from the extension's own view of the tabs (each case has its own URL).
+          const ids = await browser.extensionEval(
+            `async () => Object.fromEntries((await (globalThis.browser ?? chrome).tabs.query({})).map((t) => [t.url, t.id]))`);
+          for (const { c, i } of batch) {
+            const tabId = ids[server.url(i)];
+            assert.ok(tabId != null, `no tab shows ${server.url(i)}`);
+            const view = await api.view(tabId);
+            results.push({ file: c.file, split: c.split, label: c.label, positive: c.label === 'server_error', detected: view.state !== 'healthy', state: `${view.state}, ${server.hits(i)} request(s)` });
+          }
+          for (const tab of tabs) await tab.close();
+        }
+        const show = process.env.BOUNCEBACK_SHOW_HELDOUT;
+        for (const split of ['tune', 'heldout']) {
+          const f = figures(results, split);
+          console.log(`${name} ${split.padEnd(7)} P ${f.precision.toFixed(3)} R ${f.recall.toFixed(3)} (${f.tp} of ${f.tp + f.fn} found, ${f.fp} false alarms among ${f.negatives})`);
+        }
+        const misses = results.filter((x) => x.positive !== x.detected && (x.split === 'tune' || show));
+        if (misses.length) console.log(`${name} misses:\n  ${misses.map((x) => `[${x.split}] ${x.file} ${x.label} -> ${x.state}`).join('\n  ')}`);
+        const alarms = results.filter((x) => x.label === 'normal' && x.detected);
+        assert.deepEqual(alarms.map((x) => (x.split === 'tune' || show ? x.file : '(a held-out case)')), [], 'an ordinary page was taken for a server error');
+        const held = figures(results, 'heldout');
+        assert.ok(held.precision >= FLOOR.precision && held.recall >= FLOOR.recall,
+          `held-out P ${held.precision.toFixed(3)} R ${held.recall.toFixed(3)} below the floor P ${FLOOR.precision} R ${FLOOR.recall}`);
+      } finally {
+        await browser.close();
+        await server.close();
+      }
+    });
+  });
+}
