@@ -19,7 +19,7 @@ pub mod vendor;
 
 use serde::{Deserialize, Serialize};
 
-pub use html::{html_to_text, PageText, Structure, MAX_TEXT_CHARS};
+pub use html::{html_to_text, PageText, Structure, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 pub use retry_after::{parse_retry_after, MAX_RETRY_AFTER_S};
 use signals::Kind;
 
@@ -103,7 +103,7 @@ pub fn classify_explained(input: &PageInput<'_>) -> (Verdict, signals::Analysis)
         parsed
     });
 
-    let title = bounded(input.title, 1024);
+    let title = bounded(input.title, MAX_TITLE_CHARS);
     let text = bounded(input.text, MAX_TEXT_CHARS);
     let analysis = signals::analyze(title, text, input.structure);
     let page = analysis.verdict.clone();
