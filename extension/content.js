@@ -10,18 +10,27 @@
 // inside it: the page's CSS cannot reach it and it cannot touch the page. Page and core
 // strings are set as text, never as HTML. Commands go to the background, which takes the tab
 // from the sender, never from the message.
+//
+// The background also runs this file in tabs that loaded before it listened (inspection); its
+// value, the last expression's, says whether a report was sent. Run twice in one page (the
+// browser injected it too), the second run leaves it to the first while that one is connected.
 (() => {
+  const api = globalThis.browser ?? globalThis.chrome;
+  if (globalThis.bouncebackListening?.()) return false;
+  // An instance orphaned by an update or reload of the extension has lost its runtime.
+  globalThis.bouncebackListening = () => Boolean(api.runtime?.id);
+
   const MAX_TEXT = 4096;
   const MAX_ELEMENTS = 150;
   const TITLE_HINT = /\b(?:5\d\d|error|unavailable|gateway|time[d ]?out|went wrong|maintenance|overloaded|down)\b/i;
 
   const title = document.title.slice(0, 512);
   const elements = document.getElementsByTagName('*').length;
-  if (!TITLE_HINT.test(title) && elements > MAX_ELEMENTS) return;
+  if (!TITLE_HINT.test(title) && elements > MAX_ELEMENTS) return false;
 
   const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'HEAD']);
   const root = document.body ?? document.documentElement;
-  if (!root) return;
+  if (!root) return false;
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
     acceptNode: (n) => (SKIP.has(n.parentNode?.nodeName) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
   });
@@ -30,7 +39,6 @@
     const t = n.nodeValue.trim();
     if (t) text += (text ? ' ' : '') + t;
   }
-  const api = globalThis.browser ?? globalThis.chrome;
   const msg = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
   let banner = null;
 
@@ -124,4 +132,5 @@ button{background:#5eead4;border-color:#5eead4;color:#042f2e}button.plain{backgr
   });
   api.runtime.sendMessage({ type: 'pageTextSeen', title, text: text.slice(0, MAX_TEXT) })
     .then((answer) => show(answer?.ok ? answer.reply : null), () => {});
+  return true;
 })();
