@@ -70,6 +70,36 @@ describe('tabs the background did not watch, and the connection', { skip: !built
     }
   });
 
+  it('a tab restored at browser start-up, failing, is found likewise (history kept, old tabs forgotten)', async () => {
+    // A first browser session leaves a history behind (storage.local), as a real one does.
+    const first = new FakeBrowser({ extDir: EXT, settings: FAST });
+    server.route('/f-old', { failFirst: 1 });
+    try {
+      const old = await first.openTab(server.url('/f-old'));
+      await first.waitFor(() => first.title(old) === 'Recovered', { skipWaits: true, message: 'the first session\'s page' });
+      await first.waitFor(() => 'durableSnapshot' in first.storage.local, { message: 'a history written' });
+    } finally {
+      await first.close();
+    }
+    // The browser starts again: storage.session is empty, the restored tab loads before the
+    // background listens.
+    const b = new FakeBrowser({ extDir: EXT, settings: FAST });
+    b.storage.local = structuredClone(first.storage.local);
+    try {
+      server.route('/f-restored', { failMode: 'soft', failFirst: 2 });
+      const t0 = Date.now();
+      const tab = await b.openTabUnwatched(server.url('/f-restored'));
+      await b.deliver('runtime.onStartup');
+      await b.waitFor(() => b.title(tab) === 'Recovered', { skipWaits: true, message: 'the restored tab came back' });
+      assert.deepEqual(b.reloads, []);
+      console.log('  /f-restored (restored at start-up):', JSON.stringify(timeline('/f-restored', t0)));
+      const incidents = (await b.message({ type: 'getIncidents' })).reply;
+      assert.ok(incidents.some((i) => i.url.endsWith('/f-old')), 'the history of the first session is kept');
+    } finally {
+      await b.close();
+    }
+  });
+
   it('the popup on such a tab, before the background acted, shows the failure', async () => {
     const b = new FakeBrowser({ extDir: EXT, settings: FAST });
     try {
