@@ -1248,3 +1248,13 @@ fn an_error_page_that_never_clears_says_so_in_the_advice() {
     assert!(reloads(&out).is_empty());
     assert_eq!(h.state(1), ViewState::GaveUp);
 }
+
+#[test]
+fn text_reported_before_the_status_then_a_502_probes_cheaply() {
+    let mut h = H::new(Settings::default());
+    h.send(Event::NavigationStarted { tab_id: 1, url: URL.into(), method: Some("GET".into()) });
+    h.send(soft_error_text(1, URL));
+    h.fail(1, URL, 502);
+    let out = h.wake_up();
+    assert_eq!(probe_reqs(&out).iter().map(|p| (p.2, p.3)).collect::<Vec<_>>(), [(ProbeMethod::Head, false)]);
+}

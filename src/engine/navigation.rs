@@ -221,6 +221,11 @@ impl Engine {
     /// The recovered URL failed again.
     pub(super) fn failed_again(&mut self, tab_id: TabId, method: &str, f: Failure, now: f64) {
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
+        if t.statuses.is_empty() && f.status.is_some_and(|s| s >= 400) {
+            // Begun from the page's text before its status was known (the report can come
+            // first): the status tells from now on, a cheap probe can judge it.
+            t.by_text = false;
+        }
         note_failure(t, &f);
         t.by_text |= f.by_text;
         if !recovery::is_resendable(method) {
