@@ -10,6 +10,14 @@
 // promise that instantiates the wasm and restores the state; every wait the core asks for is
 // backed by an alarm as well as a timer.
 //
+// Tabs it did not watch load (open before install or enable, restored at browser start-up,
+// loaded while it was updated) are listed to the core whenever a background starts without
+// a record of the tabs (no session snapshot) and when the popup opens on a tab; the core says
+// which to inspect, and inspecting one runs the content script (content.js itself) in it, so
+// that it reports the page exactly as a watched one would. The connectivity is reported at
+// start-up and with every wake-up, so a background started by its alarm after the connection
+// came back (the `online` event went to no one) learns of it.
+//
 // It words what the core decided in the browser's own language (_locales): the badge counts
 // down each second while a countdown is pending and this background is alive (one timer chain
 // that stops when no countdown remains; after a restart the core says which countdowns are
@@ -19,12 +27,16 @@ import init, { Core, validateSettings } from './wasm/bounceback.js';
 import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, MAX_PAGE_HTML, SITE_ACCESS, t, utf8Prefix, validatePageHtml, validateUiMessage } from './shared.js';
 
 const WAKE_ALARM = 'bounceback-wake';
+/** How long the popup waits for a look into a tab the core had no record of. */
+const INSPECT_WAIT_MS = 400;
 const SNAPSHOT_KEY = 'coreSnapshot';
 const SETTINGS_KEY = 'settings';
 const DURABLE_KEY = 'durableSnapshot';
 
 let core = null;
 let lastDurable = null;
+/** Whether this background started without the session's record of the tabs. */
+let freshStart = false;
 
 function randomSeed() {
   const words = crypto.getRandomValues(new Uint32Array(2));
@@ -41,6 +53,7 @@ async function loadCore() {
       console.warn('Bounceback: discarding an unreadable snapshot:', e);
     }
   }
+  freshStart = true;
   const { [SETTINGS_KEY]: settings, [DURABLE_KEY]: durable } = await api.storage.local.get([SETTINGS_KEY, DURABLE_KEY]);
   // A corrupt or older settings object is repaired by the core; the options page shows what.
   const fresh = new Core(settings ?? {}, randomSeed());
@@ -72,9 +85,20 @@ const ready = loadCore().then(async (c) => {
   // The permission may have changed while we were not running.
   const access = await cookieAccessEvent().catch((e) => console.warn('Bounceback: cannot check the cookies permission', e));
   if (access) dispatch(access);
+  // The connection may have come or gone while we were not running.
+  const connectivity = connectivityEvent();
+  if (connectivity) dispatch(connectivity);
   // Catch up with whatever fell due while we were not running, and re-arm the timers.
   dispatch({ type: 'wokeUp' });
+  // No record of the tabs: some may have failed before we listened.
+  if (freshStart) findTabs().catch((e) => console.warn('Bounceback: cannot list the tabs', e));
 });
+
+/** The core's event for the connectivity the browser reports right now (if it says). */
+function connectivityEvent() {
+  const online = globalThis.navigator?.onLine;
+  return typeof online === 'boolean' ? { type: 'connectivityChanged', online } : null;
+}
 
 // Events are handled strictly one after another: each batch of actions is persisted and
 // carried out before the next event reaches the core. So an action must never await a
@@ -152,6 +176,11 @@ async function perform(action) {
       return;
     case 'reloadTab':
       return reloadTab(action);
+    case 'navigateTab':
+      return navigateTab(action);
+    case 'inspectTab':
+      inspectTab(action); // Runs concurrently: its report comes back as a message.
+      return;
     case 'clearCookies':
       return clearCookies(action);
     case 'setBadge':
@@ -260,24 +289,51 @@ async function showTab({ tabId }) {
   if (tab) await api.windows.update(tab.windowId, { focused: true }).catch(() => {});
 }
 
-async function probe({ probeId, url, method, credentials, timeoutMs }) {
+/** Most bytes of a probe's body read when the core asks for it (what the core judges). */
+async function probe({ probeId, url, method, credentials, timeoutMs, readBody }) {
   const result = { type: 'probeCompleted', probeId };
   try {
+    const signal = AbortSignal.timeout(timeoutMs);
     const response = await fetch(url, {
       method,
       cache: 'no-store',
       credentials: credentials ? 'include' : 'omit',
       redirect: 'follow',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
     result.status = response.status;
     const retryAfter = response.headers.get('retry-after');
     if (retryAfter != null) result.retryAfter = retryAfter;
-    response.body?.cancel().catch(() => {});
+    if (readBody && response.body) result.html = utf8Prefix(await readPrefix(response.body, MAX_PAGE_HTML), MAX_PAGE_HTML);
+    else response.body?.cancel().catch(() => {});
   } catch (e) {
     result.error = String(e?.name ?? e);
   }
   return dispatch(result);
+}
+
+/** The first `limit` bytes of a body as text (the rest is not downloaded). */
+async function readPrefix(body, limit) {
+  const reader = body.getReader();
+  const chunks = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value.subarray(0, limit - size));
+      size += value.length;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 async function reloadTab({ tabId, url, bypassCache }) {
@@ -289,6 +345,55 @@ async function reloadTab({ tabId, url, bypassCache }) {
     return;
   }
   await api.tabs.reload(tabId, { bypassCache });
+}
+
+async function navigateTab({ tabId, url }) {
+  const tab = await api.tabs.get(tabId).catch(() => null);
+  if (!tab) return;
+  if (tab.url && tab.url !== url && !tab.url.startsWith('chrome-error:')) {
+    dispatch({ type: 'navigationStarted', tabId, url: tab.url }); // Queued behind this batch.
+    return;
+  }
+  // A fresh GET of the URL: the load the tab shows may have been a POST, never resent.
+  await api.tabs.update(tabId, { url });
+}
+
+// ---- Inspecting tabs the core has no record of.
+
+/** Lists the open web tabs to the core, which answers with the ones to inspect. */
+async function findTabs(tabs) {
+  tabs ??= await api.tabs.query({});
+  const found = tabs.filter((t) => t.id != null && t.id >= 0 && isWebUrl(t.url) && !t.discarded).map((t) => ({ tabId: t.id, url: t.url }));
+  if (found.length) await dispatch({ type: 'tabsFound', tabs: found });
+}
+
+/** tabId -> the inspection under way (resolves when its report was handled, or it sent none). */
+const inspections = new Map();
+/** tabId -> resolves the inspection when the page's report has been handled. */
+const reported = new Map();
+
+function inspectTab({ tabId, url }) {
+  if (inspections.has(tabId)) return; // Already being looked into (start-up and onInstalled both ask).
+  const done = (async () => {
+    const tab = await api.tabs.get(tabId).catch(() => null);
+    if (tab?.url !== url) return;
+    const report = new Promise((resolve) => reported.set(tabId, resolve));
+    // The content script itself, so the page is reported exactly as a watched one is. It
+    // answers whether it sent a report (a healthy-looking page sends none).
+    const results = await api.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: ['content.js'] })
+      .catch(() => null); // A page we may not script (store pages, error pages): nothing to see.
+    if (results?.[0]?.result === true) await report;
+  })().finally(() => {
+    reported.delete(tabId);
+    if (inspections.get(tabId) === done) inspections.delete(tabId);
+  });
+  inspections.set(tabId, done);
+}
+
+/** Waits (at most `ms`) for an inspection of the tab under way, if any. */
+function inspected(tabId, ms) {
+  const done = inspections.get(tabId);
+  return done ? Promise.race([done, new Promise((r) => setTimeout(r, ms))]) : Promise.resolve();
 }
 
 /** The core's event for whether the (optional) cookies permission is granted right now. */
@@ -405,8 +510,17 @@ api.notifications.onClicked.addListener((id) => {
 });
 
 api.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === WAKE_ALARM) dispatch({ type: 'wokeUp' });
+  if (alarm.name !== WAKE_ALARM) return;
+  // While offline the core keeps a slow check: this may be the moment the connection is back.
+  const connectivity = connectivityEvent();
+  if (connectivity) dispatch(connectivity);
+  dispatch({ type: 'wokeUp' });
 });
+
+// Installed, updated, enabled or the browser started: tabs may have failed before we listened.
+// (A background that starts without a session snapshot lists them anyway; these make sure.)
+api.runtime.onInstalled.addListener(() => { ready.then(() => findTabs()).catch((e) => console.warn('Bounceback: cannot list the tabs', e)); });
+api.runtime.onStartup.addListener(() => { ready.then(() => findTabs()).catch((e) => console.warn('Bounceback: cannot list the tabs', e)); });
 
 self.addEventListener('online', () => dispatch({ type: 'connectivityChanged', online: true }));
 self.addEventListener('offline', () => dispatch({ type: 'connectivityChanged', online: false }));
@@ -436,9 +550,12 @@ async function handleMessage(message, sender) {
   if (message?.type === 'pageHtmlSeen') {
     const tab = pageTab(sender, 'page html');
     const { html } = validatePageHtml(message);
-    await loadOf(tab.id, sender.url);
+    // A report from an inspection is of a load that happened before we listened: there is no
+    // load event to wait for. Any other waits for its own load's (at most LOAD_WAIT_MS).
+    if (!reported.has(tab.id)) await loadOf(tab.id, sender.url);
     // The core judges the page from this HTML with the same extractor the corpus tests run.
     await dispatch({ type: 'pageHtmlSeen', tabId: tab.id, url: sender.url, html: utf8Prefix(html, MAX_PAGE_HTML) });
+    reported.get(tab.id)?.();
     // The answer tells the page whether to show the banner; later changes come as 'banner' messages.
     return bannerView(tab.id);
   }
@@ -452,9 +569,15 @@ async function handleMessage(message, sender) {
   if (!sender.url?.startsWith(api.runtime.getURL(''))) throw new Error('not from an extension page');
   await ready;
   switch (request.type) {
-    case 'getView':
+    case 'getView': {
+      // A tab the core has no record of may show an error page that loaded before we
+      // listened: look into it first (briefly), so the popup never calls such a page fine.
+      const tab = await api.tabs.get(request.tabId).catch(() => null);
+      if (tab) await findTabs([tab]);
+      await inspected(request.tabId, INSPECT_WAIT_MS);
       await queue;
       return core.view(request.tabId, Date.now());
+    }
     case 'command':
       // The popup has just asked for the permission to clear (permissions.onAdded may come
       // later): the core hears of it first.

@@ -11,7 +11,16 @@
 // inside it: the page's CSS cannot reach it and it cannot touch the page. Page and core
 // strings are set as text, never as HTML. Commands go to the background, which takes the tab
 // from the sender, never from the message.
+//
+// The background also runs this file in tabs that loaded before it listened (inspection); its
+// value, the last expression's, says whether a report was sent. Run twice in one page (the
+// browser injected it too), the second run leaves it to the first while that one is connected.
 (() => {
+  const api = globalThis.browser ?? globalThis.chrome;
+  if (globalThis.bouncebackListening?.()) return false;
+  // An instance orphaned by an update or reload of the extension has lost its runtime.
+  globalThis.bouncebackListening = () => Boolean(api.runtime?.id);
+
   // Same limit as MAX_PAGE_HTML in shared.js and the core (a content script cannot import).
   const MAX_HTML = 65536;
   const MAX_ELEMENTS = 150;
@@ -19,12 +28,11 @@
 
   const title = document.title.slice(0, 512);
   const elements = document.getElementsByTagName('*').length;
-  if (!TITLE_HINT.test(title) && elements > MAX_ELEMENTS) return;
+  if (!TITLE_HINT.test(title) && elements > MAX_ELEMENTS) return false;
 
   const root = document.documentElement;
-  if (!root) return;
+  if (!root) return false;
   const html = root.outerHTML.slice(0, MAX_HTML);
-  const api = globalThis.browser ?? globalThis.chrome;
   const msg = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
   let banner = null;
 
@@ -118,4 +126,5 @@ button{background:#5eead4;border-color:#5eead4;color:#042f2e}button.plain{backgr
   });
   api.runtime.sendMessage({ type: 'pageHtmlSeen', html })
     .then((answer) => show(answer?.ok ? answer.reply : null), () => {});
+  return true;
 })();

@@ -47,6 +47,7 @@ const errorText = (name) => (Object.hasOwn(CORE_ERRORS, name) ? t(CORE_ERRORS[na
 const ADVICE_ARGS = {
   pageKeptFailing: (tried, tookMs) => [fixList(tried.length ? tried : ['reload']), formatDuration(tookMs)],
   serverDown: (statuses, tookMs) => [statuses.join('/'), formatDuration(tookMs)],
+  errorPageKept: (tookMs) => [formatDuration(tookMs)],
   unreachable: (error, tookMs) => [error == null ? t('error_noAnswer') : errorText(error), formatDuration(tookMs)],
   retryAfter: (waitMs) => [formatDuration(waitMs)],
   watchEnded: (watchedMs) => [formatDuration(watchedMs)],

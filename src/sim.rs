@@ -113,7 +113,7 @@ fn run_engine(settings: &Settings, outage_s: f64, tabs: u32, seed: u64) -> RunRe
                     Action::ScheduleWakeUp { at_ms } => wake = at_ms,
                     Action::Probe { probe_id, .. } => {
                         result.probes += 1;
-                        queue.push_back(Event::ProbeCompleted { probe_id, status: Some(status_at(now)), error: None, retry_after: None });
+                        queue.push_back(Event::ProbeCompleted { probe_id, status: Some(status_at(now)), error: None, retry_after: None, html: None });
                     }
                     Action::ReloadTab { tab_id, url, .. } => {
                         result.reloads += 1;

@@ -57,7 +57,7 @@ impl World {
                         *probes.entry(origin.clone()).or_insert(0) += 1;
                         *self.requests.entry(origin.clone()).or_insert(0) += 1;
                         let ok = self.now >= self.healthy_from[&origin];
-                        queue.push(Event::ProbeCompleted { probe_id, status: Some(if ok { 200 } else { 502 }), error: None, retry_after: None });
+                        queue.push(Event::ProbeCompleted { probe_id, status: Some(if ok { 200 } else { 502 }), error: None, retry_after: None, html: None });
                     }
                     Action::ReloadTab { tab_id, url, .. } => {
                         let origin = origin_of(&url);

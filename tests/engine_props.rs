@@ -171,12 +171,12 @@ impl World {
                 if let Some(&id) = ids.get(which % ids.len().max(1)) {
                     self.in_flight.remove(&id);
                     let (status, err) = if error { (None, Some("net::ERR_CONNECTION_RESET".to_string())) } else { (Some(STATUSES[status]), None) };
-                    self.deliver(Event::ProbeCompleted { probe_id: id, status, error: err, retry_after: ra.then(|| "30".into()) });
+                    self.deliver(Event::ProbeCompleted { probe_id: id, status, error: err, retry_after: ra.then(|| "30".into()), html: None });
                 }
             }
             Op::Stale(id) => {
                 if !self.in_flight.contains_key(&id) {
-                    self.deliver(Event::ProbeCompleted { probe_id: id, status: Some(200), error: None, retry_after: None });
+                    self.deliver(Event::ProbeCompleted { probe_id: id, status: Some(200), error: None, retry_after: None, html: None });
                 }
             }
             Op::Cmd { tab, cmd, flag } => {
@@ -245,7 +245,7 @@ fn any_event() -> impl Strategy<Value = Event> {
         2 => (tab.clone(), url, text.clone(), text).prop_map(|(tab_id, url, title, text)| Event::PageTextSeen { tab_id, url, title, text }),
         5 => Just(Event::WokeUp),
         5 => (0u64..40, prop::option::of(status), prop::option::of(error), retry_after)
-            .prop_map(|(probe_id, status, error, retry_after)| Event::ProbeCompleted { probe_id, status, error, retry_after }),
+            .prop_map(|(probe_id, status, error, retry_after)| Event::ProbeCompleted { probe_id, status, error, retry_after, html: None }),
         1 => (tab.clone(), any::<u32>()).prop_map(|(tab_id, removed)| Event::CookiesCleared { tab_id, removed }),
         3 => (tab.clone(), 0usize..7, any::<bool>()).prop_map(|(tab_id, i, flag)| Event::UserCommanded { tab_id, command: command(i, flag) }),
         1 => tab.prop_map(|tab_id| Event::TabClosed { tab_id }),

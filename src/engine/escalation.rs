@@ -40,7 +40,12 @@ impl Engine {
         t.pending_fix = Some(fix);
         t.retry_after_waited = retry_after_wait;
         t.tried(fix);
-        out.push(Action::ReloadTab { tab_id, url: t.url.clone(), bypass_cache });
+        if t.unwatched {
+            // The method of the load the tab shows is unknown: load the URL afresh with a GET.
+            out.push(Action::NavigateTab { tab_id, url: t.url.clone() });
+        } else {
+            out.push(Action::ReloadTab { tab_id, url: t.url.clone(), bypass_cache });
+        }
     }
 
     /// Asks the shell to clear the tab's cookies; `retried`: the first request went unanswered.
@@ -125,9 +130,11 @@ impl Engine {
             match t.phase {
                 Phase::Reloading { deadline_ms } if deadline_ms <= now => {
                     let method = t.method.clone();
-                    let f = Failure { status: None, error: Some(ErrorName::Core(CoreError::ReloadTimedOut)), verdict: None, retry_after_s: None };
+                    let f = Failure::of_load(None, Some(ErrorName::Core(CoreError::ReloadTimedOut)), None, None);
                     self.failed_again(tab_id, &method, f, now);
                 }
+                // The reloaded page did not say it is an error page: it is well.
+                Phase::Verifying { deadline_ms } if deadline_ms <= now => self.page_loaded(tab_id, now, out),
                 Phase::ClearingCookies { deadline_ms, retried } if deadline_ms <= now => {
                     // No word back: the shell was most likely stopped half-way (persisted, then
                     // killed). Removing a site's cookies is idempotent, so ask once more rather

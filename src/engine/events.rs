@@ -12,7 +12,8 @@ use crate::settings::Settings;
 /// A browser tab id as the extension APIs give it (non-negative for real tabs).
 pub type TabId = i64;
 
-/// Longest `html` a [`Event::PageHtmlSeen`] may carry, in bytes (UTF-8); longer is refused.
+/// Longest `html` a [`Event::PageHtmlSeen`] or [`Event::ProbeCompleted`] may carry, in bytes
+/// (UTF-8); longer is refused. The content script and the shell cut at the same length.
 pub const MAX_PAGE_HTML: usize = 64 * 1024;
 
 /// Something that happened in the browser, the user, or a probe, as the shell reports it.
@@ -59,6 +60,9 @@ pub enum Event {
         error: Option<String>,
         #[serde(default)]
         retry_after: Option<String>,
+        /// A bounded prefix of the body, when the probe was asked to read it (`readBody`).
+        #[serde(default)]
+        html: Option<String>,
     },
     /// The shell finished clearing cookies the engine asked it to clear.
     CookiesCleared { tab_id: TabId, removed: u32 },
@@ -75,6 +79,19 @@ pub enum Event {
     CookieAccessChanged { allowed: bool },
     /// The user saved new settings.
     SettingsChanged { settings: Settings },
+    /// These tabs are open and the shell may look into them; the engine asks to inspect the
+    /// ones whose load it did not watch (`InspectTab`). Sent when the background starts
+    /// without a record of the tabs (install, enable, browser start-up, update) and when the
+    /// popup opens on a tab.
+    TabsFound { tabs: Vec<FoundTab> },
+}
+
+/// An open tab, as `TabsFound` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FoundTab {
+    pub tab_id: TabId,
+    pub url: String,
 }
 
 /// A user's one-click command for one tab.
@@ -129,6 +146,7 @@ enum EventType {
     CookieAccessChanged,
     SettingsChanged,
     NotificationClicked,
+    TabsFound,
 }
 
 /// A struct of optional fields read from a JSON object with `deserialize_map`, so every key
@@ -190,6 +208,7 @@ flat_record!(RawEvent / EventKey {
     allowed: bool = "allowed",
     settings: Settings = "settings",
     notification_id: String = "notificationId",
+    tabs: Vec<FoundTab> = "tabs",
 });
 
 /// Takes the fields of one variant out of a flat record; whatever is left over is refused.
@@ -222,6 +241,10 @@ impl TryFrom<RawEvent> for Event {
     fn try_from(raw: RawEvent) -> Result<Event, String> {
         use EventType as K;
         let kind = raw.kind.ok_or_else(|| missing("type"))?;
+        // Page HTML (a page's report, a probe's body) is bounded wherever it comes.
+        if let Some(n) = raw.html.as_ref().map(String::len).filter(|&n| n > MAX_PAGE_HTML) {
+            return Err(format!("html too long: {n} bytes (at most {MAX_PAGE_HTML})"));
+        }
         let mut f = Fields { raw, missing: None };
         macro_rules! need {
             ($field:ident, $name:literal) => {
@@ -260,15 +283,16 @@ impl TryFrom<RawEvent> for Event {
                     text: need!(text, "text")?,
                 })
             })(),
-            K::PageHtmlSeen => {
-                if let Some(n) = f.raw.html.as_ref().map(String::len).filter(|&n| n > MAX_PAGE_HTML) {
-                    return Err(format!("html too long: {n} bytes (at most {MAX_PAGE_HTML})"));
-                }
-                (|| Some(Event::PageHtmlSeen { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, html: need!(html, "html")? }))()
-            }
+            K::PageHtmlSeen => (|| Some(Event::PageHtmlSeen { tab_id: need!(tab_id, "tabId")?, url: need!(url, "url")?, html: need!(html, "html")? }))(),
             K::WokeUp => Some(Event::WokeUp),
             K::ProbeCompleted => (|| {
-                Some(Event::ProbeCompleted { probe_id: need!(probe_id, "probeId")?, status: opt!(status), error: opt!(error), retry_after: opt!(retry_after) })
+                Some(Event::ProbeCompleted {
+                    probe_id: need!(probe_id, "probeId")?,
+                    status: opt!(status),
+                    error: opt!(error),
+                    retry_after: opt!(retry_after),
+                    html: opt!(html),
+                })
             })(),
             K::CookiesCleared => (|| Some(Event::CookiesCleared { tab_id: need!(tab_id, "tabId")?, removed: need!(removed, "removed")? }))(),
             K::UserCommanded => (|| Some(Event::UserCommanded { tab_id: need!(tab_id, "tabId")?, command: need!(command, "command")? }))(),
@@ -277,6 +301,7 @@ impl TryFrom<RawEvent> for Event {
             K::CookieAccessChanged => (|| Some(Event::CookieAccessChanged { allowed: need!(allowed, "allowed")? }))(),
             K::SettingsChanged => (|| Some(Event::SettingsChanged { settings: need!(settings, "settings")? }))(),
             K::NotificationClicked => (|| Some(Event::NotificationClicked { notification_id: need!(notification_id, "notificationId")? }))(),
+            K::TabsFound => (|| Some(Event::TabsFound { tabs: need!(tabs, "tabs")? }))(),
         };
         let Some(event) = event else {
             return Err(missing(f.missing.unwrap_or("?")));
@@ -300,6 +325,7 @@ impl TryFrom<RawEvent> for Event {
             ("allowed", r.allowed.is_some()),
             ("settings", r.settings.is_some()),
             ("notificationId", r.notification_id.is_some()),
+            ("tabs", r.tabs.is_some()),
         ];
         match left.iter().find(|(_, present)| *present) {
             Some((name, _)) => Err(unknown(name)),
@@ -354,10 +380,18 @@ pub enum Action {
     /// the engine always asks for its single earliest deadline, `None` for no deadline.
     ScheduleWakeUp { at_ms: Option<f64> },
     /// Check `url` from the background and report a `ProbeCompleted` with this id; give up
-    /// on it (report an error) after `timeout_ms`.
-    Probe { probe_id: u64, url: String, method: ProbeMethod, credentials: bool, timeout_ms: f64 },
+    /// on it (report an error) after `timeout_ms`. `read_body`: the answer's status proves
+    /// nothing alone (the page was an error page served with 200), so report a bounded prefix
+    /// of the body as `html` (the method is then `GET`).
+    Probe { probe_id: u64, url: String, method: ProbeMethod, credentials: bool, timeout_ms: f64, read_body: bool },
     /// Reload the tab (navigating it to `url`), bypassing the cache when asked.
     ReloadTab { tab_id: TabId, url: String, bypass_cache: bool },
+    /// Load `url` afresh in the tab with a plain GET navigation, never a reload: the method
+    /// of the load the tab shows is unknown, and a reload could resend a form.
+    NavigateTab { tab_id: TabId, url: String },
+    /// Look into the tab (which shows `url`) the way the content script does, so that the page
+    /// is reported as `PageTextSeen` if it may be an error page.
+    InspectTab { tab_id: TabId, url: String },
     /// Remove the cookies that apply to `url` (those the browser would send to it), then
     /// report `CookiesCleared`.
     ClearCookies { tab_id: TabId, url: String },
@@ -431,8 +465,8 @@ mod tests {
             Event::PageTextSeen { tab_id: 4, url: "u".into(), title: "t".into(), text: "x".into() },
             Event::PageHtmlSeen { tab_id: 4, url: "u".into(), html: "<title>t</title>x".into() },
             Event::WokeUp,
-            Event::ProbeCompleted { probe_id: 5, status: Some(200), error: None, retry_after: Some("120".into()) },
-            Event::ProbeCompleted { probe_id: 5, status: None, error: Some("timeout".into()), retry_after: None },
+            Event::ProbeCompleted { probe_id: 5, status: Some(200), error: None, retry_after: Some("120".into()), html: None },
+            Event::ProbeCompleted { probe_id: 5, status: None, error: Some("timeout".into()), retry_after: None, html: Some("<h1>x</h1>".into()) },
             Event::CookiesCleared { tab_id: 6, removed: 3 },
             Event::UserCommanded { tab_id: 7, command: Command::ClearCookies { remember: true } },
             Event::UserCommanded { tab_id: 7, command: Command::SetSiteEnabled { enabled: false } },
@@ -442,6 +476,7 @@ mod tests {
             Event::CookieAccessChanged { allowed: false },
             Event::SettingsChanged { settings: Settings::default() },
             Event::NotificationClicked { notification_id: "back-3".into() },
+            Event::TabsFound { tabs: vec![FoundTab { tab_id: 9, url: "https://a/".into() }] },
         ];
         for e in events {
             let json = serde_json::to_string(&e).expect("writes");
@@ -467,6 +502,9 @@ mod tests {
         assert!(read(r#"{"type":"tabClosed"}"#).is_err_and(|e| e.contains("missing field `tabId`")));
         assert!(read(r#"{"type":"tabClosed","tabId":1,"bogus":2}"#).is_err_and(|e| e.contains("bogus")));
         assert!(read(r#"{"type":"noSuchEvent"}"#).is_err());
+        assert!(read(r#"{"type":"tabsFound"}"#).is_err_and(|e| e.contains("missing field `tabs`")));
+        assert!(read(r#"{"type":"tabsFound","tabs":[{"tabId":1,"url":"u","x":1}]}"#).is_err());
+        assert!(read(r#"{"type":"wokeUp","html":"x"}"#).is_err_and(|e| e.contains("unknown field `html`")));
         assert!(read(r#"{"tabId":1}"#).is_err());
         assert!(read(r#"{"type":"navigationCompleted","tabId":1,"url":"u","method":"GET"}"#).is_err());
         assert!(read(r#"{"type":"userCommanded","tabId":1,"command":{"type":"stop","enabled":true}}"#).is_err());

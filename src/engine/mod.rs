@@ -16,6 +16,7 @@
 //! - `navigation`: a tab's navigations start, re-fail and end its recovery;
 //! - [`probe`]: the per-origin shared schedule, probes and the cookie comparison;
 //! - `escalation`: a healthy origin's next step per tab, reloads, clearing cookies, giving up;
+//! - `inspection`: open tabs whose load was not watched, to be looked into;
 //! - `commands`: the user's one-click commands;
 //! - [`view`]: the popup's view and the badges; [`badge`]: the badge's data;
 //! - `policy`: what the settings and per-site choices allow;
@@ -29,6 +30,7 @@ mod commands;
 mod escalation;
 mod events;
 pub mod incident;
+mod inspection;
 mod navigation;
 mod policy;
 pub mod probe;
@@ -41,7 +43,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-pub use events::{Action, Command, Event, NotifyKind, ProbeMethod, TabId};
+pub use events::{Action, Command, Event, FoundTab, NotifyKind, ProbeMethod, TabId};
 pub use incident::Incident;
 pub use recovery::Advice;
 pub use view::{NextStep, TabView, ViewState};
@@ -52,7 +54,7 @@ use backoff::Rng;
 use incident::IncidentLog;
 use navigation::{same_page, Failure, LastNav};
 use policy::SitePrefs;
-use probe::{probe_retry_after, OriginState};
+use probe::{probe_retry_after, OriginState, ProbeAnswer};
 use recovery::{ErrorName, Phase, TabRecovery};
 use vec_map::VecMap;
 
@@ -213,13 +215,13 @@ impl Engine {
                 let verdict = detect::classify(&PageInput { status: Some(status), headers: &headers, now_ms: now, ..Default::default() });
                 let retry_after_s = verdict.retry_after_s;
                 let trigger = self.status_triggers(status, &verdict, retry_after_s);
-                let failure = Failure { status: Some(status), error: None, verdict: Some(verdict), retry_after_s };
+                let failure = Failure::of_load(Some(status), None, Some(verdict), retry_after_s);
                 self.navigation_outcome(tab_id, &url, &method, if trigger { Ok(failure) } else { Err(status) }, now, &mut out);
             }
             Event::NavigationFailed { tab_id, url, method, error } => {
                 self.remember_nav(tab_id, &url, &method, None);
                 let trigger = self.settings.network_errors && detect::network_error_is_retryable(&error);
-                let failure = Failure { status: None, error: Some(ErrorName::Browser(error)), verdict: None, retry_after_s: None };
+                let failure = Failure::of_load(None, Some(ErrorName::Browser(error)), None, None);
                 if trigger {
                     self.navigation_outcome(tab_id, &url, &method, Ok(failure), now, &mut out);
                 } else if self.tabs.get(&tab_id).is_some_and(|t| !same_page(&t.url, &url) || !recovery::is_resendable(&method)) {
@@ -230,10 +232,12 @@ impl Engine {
             Event::PageTextSeen { tab_id, url, title, text } => self.page_text(tab_id, &url, &detect::PageText { title, text, structure: None }, now, &mut out),
             Event::PageHtmlSeen { tab_id, url, html } => self.page_text(tab_id, &url, &detect::html_to_text(&html), now, &mut out),
             Event::WokeUp => self.wake(now, &mut out),
-            Event::ProbeCompleted { probe_id, status, error, retry_after } => {
+            Event::ProbeCompleted { probe_id, status, error, retry_after, html } => {
                 let ra = probe_retry_after(retry_after.as_deref(), now);
-                self.probe_completed(probe_id, status, error.map(ErrorName::Browser), ra, now, &mut out);
+                let answer = ProbeAnswer { status, error: error.map(ErrorName::Browser), retry_after_s: ra, html };
+                self.probe_completed(probe_id, answer, now, &mut out);
             }
+            Event::TabsFound { tabs } => self.tabs_found(tabs, &mut out),
             Event::CookiesCleared { tab_id, .. } => self.cookies_cleared(tab_id, now, &mut out),
             Event::UserCommanded { tab_id, command } => self.command(tab_id, command, now, &mut out),
             Event::TabClosed { tab_id } => {
@@ -291,9 +295,12 @@ impl Engine {
                 consider(n);
             }
         }
+        if let Some(t) = self.offline_check_ms() {
+            consider(t);
+        }
         for t in self.tabs.values() {
             match t.phase {
-                Phase::Reloading { deadline_ms } | Phase::ClearingCookies { deadline_ms, .. } => consider(deadline_ms),
+                Phase::Reloading { deadline_ms } | Phase::Verifying { deadline_ms } | Phase::ClearingCookies { deadline_ms, .. } => consider(deadline_ms),
                 Phase::Watching { until_ms } => consider(until_ms),
                 _ => {}
             }

@@ -4,8 +4,12 @@
 //! error, or an error page recognised from its text) starts recovering its tab; the same page
 //! failing again escalates or re-plans; a good answer ends recovery as recovered (with an
 //! incident); going elsewhere, a non-retryable error status or the user's stop ends it
-//! silently. The last navigation of each tab is remembered (bounded) for the page-text event
-//! and for per-site commands on healthy tabs.
+//! silently. A page whose failure was seen in its text is recovered only once the reloaded
+//! page's text is well too ([`Phase::Verifying`]). The last navigation of each tab is
+//! remembered (bounded) for the page-text event and for per-site commands on healthy tabs;
+//! page text from a tab whose navigation was not watched (loaded before the background
+//! listened) starts an *unwatched* recovery: status and method unknown, so a probe confirms
+//! the failure first and the page comes back by a fresh GET navigation, never a reload.
 
 use super::incident::{Fix, FixedBy, Outcome};
 use super::recovery::{self, ErrorName, Phase, Step, TabRecovery};
@@ -15,6 +19,10 @@ use serde::{Deserialize, Serialize};
 
 /// How many tabs' last navigation (URL, method, status) is remembered.
 const MAX_LAST_NAV: usize = 64;
+
+/// How long a reloaded page whose failure was seen in its text has to report its text
+/// (the content script reads it at `document_idle`) before it counts as recovered.
+pub(super) const VERIFY_MS: f64 = 8_000.0;
 
 /// The last completed top-level navigation of a tab, for `PageTextSeen`/`PageHtmlSeen` and per-site commands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +40,17 @@ pub(super) struct Failure {
     pub(super) error: Option<ErrorName>,
     pub(super) verdict: Option<Verdict>,
     pub(super) retry_after_s: Option<f64>,
+    /// Seen in the page's text, not in its status.
+    pub(super) by_text: bool,
+    /// The failing load itself was not watched: its status and method are unknown.
+    pub(super) unwatched: bool,
+}
+
+impl Failure {
+    /// A failure seen in a navigation's status or network error.
+    pub(super) fn of_load(status: Option<u16>, error: Option<ErrorName>, verdict: Option<Verdict>, retry_after_s: Option<f64>) -> Failure {
+        Failure { status, error, verdict, retry_after_s, by_text: false, unwatched: false }
+    }
 }
 
 pub(super) fn same_page(a: &str, b: &str) -> bool {
@@ -77,11 +96,21 @@ impl Engine {
     /// `Err(status)` is a non-retryable answer: a success ends recovery as recovered, an
     /// error status (404, a challenge...) ends it without calling it recovered.
     pub(super) fn navigation_outcome(&mut self, tab_id: TabId, url: &str, method: &str, outcome: Result<Failure, u16>, now: f64, out: &mut Vec<Action>) {
-        if let Some(t) = self.tabs.get(&tab_id) {
+        if let Some(t) = self.tabs.get_mut(&tab_id) {
             if same_page(&t.url, url) {
+                if !outcome.as_ref().is_ok_and(|f| f.unwatched) && recovery::is_resendable(method) {
+                    // A load of this page was watched now: its method is known from here on.
+                    t.unwatched = false;
+                }
+                let verify = t.by_text && self.settings.text_detection && t.phase.is_active();
                 match outcome {
                     Ok(f) => self.failed_again(tab_id, method, f, now),
                     Err(status) if status >= 400 => self.stop(tab_id, out),
+                    Err(_) if verify => {
+                        if let Some(t) = self.tabs.get_mut(&tab_id) {
+                            t.phase = Phase::Verifying { deadline_ms: now + VERIFY_MS };
+                        }
+                    }
                     Err(_) => self.page_loaded(tab_id, now, out),
                 }
                 return;
@@ -94,21 +123,39 @@ impl Engine {
     }
 
     pub(super) fn page_text(&mut self, tab_id: TabId, url: &str, page: &detect::PageText, now: f64, out: &mut Vec<Action>) {
-        if !self.settings.text_detection || self.tabs.get(&tab_id).is_some_and(|t| same_page(&t.url, url)) {
+        let (title, text, structure) = (page.title.as_str(), page.text.as_str(), page.structure.as_ref());
+        if !self.settings.text_detection {
             return;
         }
-        // Only a page whose own navigation we saw: otherwise we cannot know it was a GET, and
-        // reloading the answer to a POST would resend it.
-        let Some(last) = self.last_nav.get(&tab_id).filter(|n| same_page(&n.url, url)) else { return };
-        let status = last.status;
-        let method = last.method.clone();
-        let (title, text, structure) = (&page.title, &page.text, page.structure.as_ref());
+        if let Some(t) = self.tabs.get(&tab_id).filter(|t| same_page(&t.url, url)) {
+            if matches!(t.phase, Phase::Verifying { .. }) {
+                // The reloaded page's text decides: still an error page is a failed attempt.
+                let status = self.last_nav.get(&tab_id).filter(|n| same_page(&n.url, url)).and_then(|n| n.status);
+                let verdict = detect::classify(&PageInput { status, headers: &[], title, text, now_ms: now, structure });
+                if verdict.class == Class::ServerError {
+                    let method = t.method.clone();
+                    let retry_after_s = verdict.retry_after_s;
+                    let f = Failure { by_text: true, ..Failure::of_load(status, None, Some(verdict), retry_after_s) };
+                    self.failed_again(tab_id, &method, f, now);
+                } else {
+                    self.page_loaded(tab_id, now, out);
+                }
+            }
+            return;
+        }
+        // A page whose own navigation we saw has a known status and method. Any other was
+        // loaded before we listened: we cannot know it was a GET (reloading the answer to a
+        // POST would resend it), so it is recovered as unwatched.
+        let last = self.last_nav.get(&tab_id).filter(|n| same_page(&n.url, url));
+        let unwatched = last.is_none();
+        let status = last.and_then(|n| n.status);
+        let method = last.map_or_else(|| "GET".to_string(), |n| n.method.clone());
         let verdict = detect::classify(&PageInput { status, headers: &[], title, text, now_ms: now, structure });
         if verdict.class != Class::ServerError || status.is_some_and(|s| s >= 400) {
             return;
         }
         let retry_after_s = verdict.retry_after_s;
-        let failure = Failure { status, error: None, verdict: Some(verdict), retry_after_s };
+        let failure = Failure { by_text: true, unwatched, ..Failure::of_load(status, None, Some(verdict), retry_after_s) };
         self.navigation_outcome(tab_id, url, &method, Ok(failure), now, out);
     }
 
@@ -145,6 +192,8 @@ impl Engine {
             gave_up_ms: None,
             watch_ended_after_ms: None,
             incident_recorded: false,
+            by_text: f.by_text,
+            unwatched: f.unwatched,
             badge: None,
         };
         note_failure(&mut tab, &f);
@@ -162,12 +211,24 @@ impl Engine {
         tab.cookies_suspected = self.tabs.values().any(|t| t.origin == origin_key && t.cookies_suspected);
         self.tabs.insert(tab_id, tab);
         self.plan_next(&origin_key, f.retry_after_s, !has_active, now);
+        if f.unwatched && !has_active {
+            // Status unknown (the page may be long stale): one probe confirms before anything.
+            if let Some(o) = self.origins.get_mut(&origin_key).filter(|o| o.in_flight.is_none() && o.not_before_ms.is_none()) {
+                o.next_ms = Some(now);
+            }
+        }
     }
 
     /// The recovered URL failed again.
     pub(super) fn failed_again(&mut self, tab_id: TabId, method: &str, f: Failure, now: f64) {
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
+        if t.statuses.is_empty() && f.status.is_some_and(|s| s >= 400) {
+            // Begun from the page's text before its status was known (the report can come
+            // first): the status tells from now on, a cheap probe can judge it.
+            t.by_text = false;
+        }
         note_failure(t, &f);
+        t.by_text |= f.by_text;
         if !recovery::is_resendable(method) {
             // Whatever we were doing, a reload would now resend this request.
             t.method = method.trim().to_ascii_uppercase();
@@ -177,7 +238,7 @@ impl Engine {
         }
         let origin_key = t.origin.clone();
         match t.phase {
-            Phase::Reloading { .. } => {
+            Phase::Reloading { .. } | Phase::Verifying { .. } => {
                 t.step = t.step.escalate();
                 t.phase = Phase::Waiting;
                 t.pending_fix = None;

@@ -8,13 +8,47 @@
 //! at once, and if it fails the site's cookies are the likely culprit. (Replacing a scheduled
 //! probe rather than adding one keeps the comparison free while the site is down for all.) A probe not
 //! answered by its deadline counts as failed, so a shell killed mid-probe never hangs us.
+//!
+//! When a waiting tab's failure was seen in its text, a status proves nothing (the error page
+//! came with 200): the probe is a `GET` whose body the shell reads (bounded) and the same
+//! detector judges; an error page, or no body at all, is a failed attempt like a 502.
+//!
+//! While the browser is offline no probe goes out and nothing is counted; a slow connectivity
+//! check ([`OFFLINE_CHECK_MS`]) stays scheduled, so a shell stopped meanwhile is woken again
+//! and can say that the connection is back.
 
 use serde::{Deserialize, Serialize};
 
 use super::events::ProbeMethod;
 use super::recovery::{CoreError, ErrorName, Phase};
 use super::{Action, Engine, NotifyKind, TabId};
-use crate::detect;
+use crate::detect::{self, Class};
+
+/// While offline with tabs waiting, how often the engine asks to be woken to learn whether
+/// the connection is back (a durable alarm: Chromium's are 30 s at the least).
+pub const OFFLINE_CHECK_MS: f64 = 60_000.0;
+
+/// A probe's answer, as `ProbeCompleted` brings it.
+pub(super) struct ProbeAnswer {
+    pub(super) status: Option<u16>,
+    pub(super) error: Option<ErrorName>,
+    pub(super) retry_after_s: Option<f64>,
+    pub(super) html: Option<String>,
+}
+
+impl ProbeAnswer {
+    fn failed(error: ErrorName) -> ProbeAnswer {
+        ProbeAnswer { status: None, error: Some(error), retry_after_s: None, html: None }
+    }
+}
+
+/// Whether a probe's body (asked for because the status proves nothing) shows a page that is
+/// well: present, and not an error page to the detector.
+fn body_is_well(status: Option<u16>, html: Option<&str>, now_ms: f64) -> bool {
+    // The body is at most MAX_PAGE_HTML bytes: the event parser refuses longer ones.
+    let Some(html) = html else { return false };
+    detect::classify_html(status, &[], html, now_ms).class != Class::ServerError
+}
 
 /// A probe sent and not yet answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +59,9 @@ pub struct InFlight {
     pub method: ProbeMethod,
     pub credentials: bool,
     pub deadline_ms: f64,
+    /// The body was asked for: only a body that is well makes the answer healthy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_body: bool,
 }
 
 /// One origin's shared schedule.
@@ -206,14 +243,20 @@ impl Engine {
         }
     }
 
-    /// Send a probe for the origin if none is in flight and some tab still needs it.
+    /// Send a probe for the origin if none is in flight and some tab still needs it. A tab
+    /// whose failure was seen in its text is probed first, with a `GET` whose body is read.
     pub(super) fn send_probe(&mut self, origin_key: &str, method: ProbeMethod, credentials: bool, now: f64, out: &mut Vec<Action>) {
         let target = self
             .tabs
             .values()
             .filter(|t| t.origin == origin_key && matches!(t.phase, Phase::Waiting | Phase::Watching { .. }))
-            .min_by_key(|t| (!matches!(t.phase, Phase::Waiting), t.tab_id))
-            .map(|t| t.url.clone());
+            .min_by_key(|t| (!matches!(t.phase, Phase::Waiting), !t.by_text, t.tab_id))
+            .map(|t| (t.url.clone(), t.by_text));
+        let (target, read_body) = match target {
+            Some((url, by_text)) => (Some(url), by_text),
+            None => (None, false),
+        };
+        let method = if read_body { ProbeMethod::Get } else { method };
         let timeout = self.settings.probe_timeout_ms;
         let Some(origin) = self.origins.get_mut(origin_key) else { return };
         let Some(url) = target else {
@@ -226,19 +269,12 @@ impl Engine {
         let probe_id = self.next_probe_id;
         self.next_probe_id += 1;
         origin.next_ms = None;
-        origin.in_flight = Some(InFlight { probe_id, url: url.clone(), method, credentials, deadline_ms: now + timeout });
-        out.push(Action::Probe { probe_id, url, method, credentials, timeout_ms: timeout });
+        origin.in_flight = Some(InFlight { probe_id, url: url.clone(), method, credentials, deadline_ms: now + timeout, read_body });
+        out.push(Action::Probe { probe_id, url, method, credentials, timeout_ms: timeout, read_body });
     }
 
-    pub(super) fn probe_completed(
-        &mut self,
-        probe_id: u64,
-        status: Option<u16>,
-        error: Option<ErrorName>,
-        retry_after_s: Option<f64>,
-        now: f64,
-        out: &mut Vec<Action>,
-    ) {
+    pub(super) fn probe_completed(&mut self, probe_id: u64, answer: ProbeAnswer, now: f64, out: &mut Vec<Action>) {
+        let ProbeAnswer { status, error, retry_after_s, html } = answer;
         let Some(origin_key) = self.origins.iter().find(|(_, o)| o.in_flight.as_ref().is_some_and(|p| p.probe_id == probe_id)).map(|(k, _)| k.clone()) else {
             return; // late, duplicate or unknown
         };
@@ -247,7 +283,9 @@ impl Engine {
             self.send_probe(&origin_key, ProbeMethod::Get, probe.credentials, now, out);
             return;
         }
-        let healthy = is_healthy(status);
+        // A status that proves nothing alone is judged with the body.
+        let error_page = probe.read_body && is_healthy(status) && !body_is_well(status, html.as_deref(), now);
+        let healthy = is_healthy(status) && !error_page;
         let waiting: Vec<TabId> = self.tabs.values().filter(|t| t.origin == origin_key && t.phase == Phase::Waiting).map(|t| t.tab_id).collect();
         if !probe.credentials && healthy {
             // Healthy without cookies: ask again with them at once; that answer decides.
@@ -288,6 +326,7 @@ impl Engine {
         for &tab_id in &waiting {
             if let Some(t) = self.tabs.get_mut(&tab_id) {
                 match status {
+                    Some(_) if error_page => {}
                     Some(s) => t.saw_status(s),
                     None => t.last_error = Some(error.clone().unwrap_or(ErrorName::Core(CoreError::NoAnswer))),
                 }
@@ -330,6 +369,17 @@ impl Engine {
         }
     }
 
+    /// While offline with tabs waiting: the next slow connectivity check, on a fixed grid
+    /// from when the connection went, so that it stays put between batches.
+    pub(super) fn offline_check_ms(&self) -> Option<f64> {
+        if self.online || !self.tabs.values().any(|t| t.phase == Phase::Waiting) {
+            return None;
+        }
+        let since = self.offline_since_ms.unwrap_or(self.now_ms);
+        let periods = ((self.now_ms - since).max(0.0) / OFFLINE_CHECK_MS).floor() + 1.0;
+        Some(since + periods * OFFLINE_CHECK_MS)
+    }
+
     pub(super) fn connectivity(&mut self, online: bool, now: f64, out: &mut Vec<Action>) {
         if online == self.online {
             return;
@@ -355,7 +405,7 @@ impl Engine {
     pub(super) fn expire_probes(&mut self, now: f64, out: &mut Vec<Action>) {
         let timed_out: Vec<u64> = self.origins.values().filter_map(|o| o.in_flight.as_ref().filter(|p| p.deadline_ms <= now).map(|p| p.probe_id)).collect();
         for probe_id in timed_out {
-            self.probe_completed(probe_id, None, Some(ErrorName::Core(CoreError::ProbeTimedOut)), None, now, out);
+            self.probe_completed(probe_id, ProbeAnswer::failed(ErrorName::Core(CoreError::ProbeTimedOut)), now, out);
         }
     }
 

@@ -25,6 +25,10 @@ pub enum Phase {
     Waiting,
     /// A `ReloadTab` was issued; waiting for the navigation's outcome until `deadline_ms`.
     Reloading { deadline_ms: f64 },
+    /// The reloaded page answered with a good status, but the failure was seen in its text:
+    /// waiting until `deadline_ms` for the page's text to say whether it is well. Error text
+    /// counts as a failed attempt; good text, or none by the deadline, as recovered.
+    Verifying { deadline_ms: f64 },
     /// A `ClearCookies` was issued; waiting for `CookiesCleared` until `deadline_ms`.
     /// `retried`: it was issued a second time, the first having gone unanswered.
     ClearingCookies { deadline_ms: f64, retried: bool },
@@ -43,6 +47,7 @@ pub enum Phase {
 enum PhaseName {
     Waiting,
     Reloading,
+    Verifying,
     ClearingCookies,
     FailedPost,
     GaveUp,
@@ -67,6 +72,7 @@ impl TryFrom<RawPhase> for Phase {
         Ok(match raw.phase {
             PhaseName::Waiting => Phase::Waiting,
             PhaseName::Reloading => Phase::Reloading { deadline_ms: deadline_ms? },
+            PhaseName::Verifying => Phase::Verifying { deadline_ms: deadline_ms? },
             PhaseName::ClearingCookies => Phase::ClearingCookies { deadline_ms: deadline_ms?, retried: raw.retried.unwrap_or(false) },
             PhaseName::FailedPost => Phase::FailedPost,
             PhaseName::GaveUp => Phase::GaveUp,
@@ -88,7 +94,7 @@ pub enum Step {
 impl Phase {
     /// Whether recovery is under way (not parked, given up or watching).
     pub fn is_active(&self) -> bool {
-        matches!(self, Phase::Waiting | Phase::Reloading { .. } | Phase::ClearingCookies { .. })
+        matches!(self, Phase::Waiting | Phase::Reloading { .. } | Phase::Verifying { .. } | Phase::ClearingCookies { .. })
     }
 }
 
@@ -145,6 +151,15 @@ pub struct TabRecovery {
     pub watch_ended_after_ms: Option<f64>,
     /// An incident was already recorded for this recovery (at give-up).
     pub incident_recorded: bool,
+    /// The failure was seen in the page's text (the status alone said nothing): a probe must
+    /// read the body, and a reload is judged by the reloaded page's text too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_text: bool,
+    /// The failing load was not watched (found by inspecting an open tab): its status and
+    /// method are unknown, so it comes back by a fresh GET navigation, never a reload, until
+    /// a navigation of the tab has been watched.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unwatched: bool,
     /// The badge last shown, so that only changes are sent.
     pub badge: Option<Badge>,
 }
@@ -191,7 +206,7 @@ impl TabRecovery {
 
     /// Whether the tab still depends on its origin's probes.
     pub fn needs_origin(&self) -> bool {
-        matches!(self.phase, Phase::Waiting | Phase::Reloading { .. } | Phase::ClearingCookies { .. } | Phase::Watching { .. })
+        matches!(self.phase, Phase::Waiting | Phase::Reloading { .. } | Phase::Verifying { .. } | Phase::ClearingCookies { .. } | Phase::Watching { .. })
     }
 
     /// Gave up (again) now: the advice speaks of this moment.
@@ -219,6 +234,8 @@ impl TabRecovery {
         let took_ms = (gave_up_ms - self.started_ms).max(0.0);
         let mut advice = vec![if self.step > Step::Reload {
             Advice::PageKeptFailing(self.tried.clone(), took_ms)
+        } else if self.by_text {
+            Advice::ErrorPageKept([took_ms])
         } else if !self.statuses.is_empty() {
             Advice::ServerDown(self.statuses.clone(), took_ms)
         } else {
@@ -251,6 +268,9 @@ pub enum Advice {
     PageKeptFailing(Vec<Fix>, f64),
     /// The server kept answering these statuses; it is probably down: `[statuses, tookMs]`.
     ServerDown(Vec<u16>, f64),
+    /// The site kept serving an error page (recognised by its text, whatever the status):
+    /// `[tookMs]`.
+    ErrorPageKept([f64; 1]),
     /// The server could not be reached: `[error, tookMs]`, `error` the browser's or the
     /// probe's error name, one of the core's own codes, or null.
     Unreachable(Option<ErrorName>, f64),
@@ -382,6 +402,8 @@ mod tests {
             gave_up_ms: Some(61_000.0),
             watch_ended_after_ms: None,
             incident_recorded: false,
+            by_text: false,
+            unwatched: false,
             badge: None,
         };
         assert_eq!(

@@ -171,7 +171,7 @@ impl Engine {
         let next_step = match t.phase {
             Phase::Waiting if t.step == Step::Reload => Some(NextStep::Probe),
             Phase::Waiting => Some(t.step.into()),
-            Phase::Reloading { .. } | Phase::ClearingCookies { .. } => Some(t.step.escalate().into()),
+            Phase::Reloading { .. } | Phase::Verifying { .. } | Phase::ClearingCookies { .. } => Some(t.step.escalate().into()),
             _ => None,
         };
         TabView {
@@ -216,7 +216,7 @@ impl Engine {
                 }
                 _ => Badge::new("...", colors::RECOVERING, None),
             },
-            Phase::Reloading { .. } | Phase::ClearingCookies { .. } => Badge::new("...", colors::RECOVERING, None),
+            Phase::Reloading { .. } | Phase::Verifying { .. } | Phase::ClearingCookies { .. } => Badge::new("...", colors::RECOVERING, None),
         }
     }
 

@@ -227,7 +227,8 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       const tab = await open(server.url('/killed'));
       await tab.waitFor(async () => server.count('/killed') >= 1, { message: 'the failed load' });
       // The failure is in the core's saved state once the view shows it (a getView waits for the queue).
-      const tabId = await tab.browserTabId();
+      // The tab may still show about:blank for a moment after the server saw the request.
+      const tabId = await tab.waitFor(() => tab.browserTabId(), { message: 'the tab id' });
       await tab.waitFor(async () => (await view(tabId)).state === 'recovering', { message: 'the recovery under way' });
       await browser.stopBackground();
       // Only the page is watched from here on: asking the background would wake it up.

@@ -1,7 +1,8 @@
 // The events the shell really sends its core, recorded in the fake browser (lib/fake-browser.mjs)
 // while the built background goes through a varied life: pages that fail with a status, with
 // an error page served as 200, with a dropped connection, a Retry-After; the popup's and the
-// banner's commands, cookies cleared, saved settings, a notification clicked, a tab closed.
+// banner's commands, cookies cleared, saved settings, a notification clicked, a tab closed, a
+// tab that failed before the background started (found, inspected, probed with its body read).
 // Every shape it sent must be in tests/fixtures/shell-events.json, which tests/wasm_boundary.rs
 // replays in a browser against the wasm build; this test owns that fixture and rewrites it
 // with BOUNCEBACK_RECORD_EVENTS=1 (lib/recorded-events.mjs).
@@ -24,7 +25,24 @@ after(async () => { await server?.close(); });
 test('the events the shell sends are the ones the wasm boundary test replays', { timeout: 60_000, skip: !built && 'run ./build.sh first' }, async () => {
   const b = new FakeBrowser({ extDir: EXT, settings: FAST, permissions: ['cookies'] });
   const sent = (type, extra = () => true) => b.coreEvents.some((e) => e.type === type && extra(e));
+  // A page recognised by its text is recovered once its text had its say (or a few seconds
+  // passed): until then its origin's outage, which the next route shares, is not over.
+  const settled = (tabId, what) => b.waitFor(async () => (await b.message({ type: 'getView', tabId }))?.reply?.state === 'healthy',
+    { skipWaits: true, message: `${what} settled` });
   try {
+    // A tab that failed before the background listened: listed at start-up, inspected, its
+    // body read by the probes, brought back by a GET navigation.
+    server.route('/e-early', { failMode: 'soft', failFirst: 3 });
+    const early = await b.openTabUnwatched(server.url('/e-early'));
+    await b.start();
+    await b.waitFor(() => b.title(early) === 'Recovered', { skipWaits: true, message: 'the tab open before start-up came back' });
+    await settled(early, 'the tab open before start-up');
+    assert.ok(sent('probeCompleted', (e) => typeof e.html === 'string'), 'a probe reported its body');
+    // The popup on a tab the core has no record of looks into it first.
+    const quiet = await b.openTabUnwatched(server.url('/echo'));
+    await b.message({ type: 'getView', tabId: quiet });
+    assert.ok(sent('tabsFound', (e) => e.tabs.some((t) => t.tabId === quiet)), 'the popup had the tab looked into');
+
     // An error page served with 200: the content script reports a prefix of its HTML.
     server.route('/e-soft', { failMode: 'soft', failFirst: 1 });
     const soft = await b.openTab(server.url('/e-soft'));
@@ -33,6 +51,7 @@ test('the events the shell sends are the ones the wasm boundary test replays', {
     await b.message({ type: 'bannerCommand', command: { type: 'retryNow' } }, { from: 'page', tabId: soft });
     // All routes are one origin, which shares one schedule: one outage at a time.
     await b.waitFor(() => b.title(soft) === 'Recovered', { skipWaits: true, message: 'the error page came back' });
+    await settled(soft, 'the error page');
 
     // Failing with a Retry-After, then recovering: probes answered with a status and the header.
     server.route('/e-ra', { failFirst: 2, failStatus: 503, failHeaders: { 'Retry-After': '1' } });
@@ -65,7 +84,8 @@ test('the events the shell sends are the ones the wasm boundary test replays', {
     await b.waitFor(() => sent('tabClosed'), { message: 'the closed tab was reported' });
 
     for (const type of ['navigationStarted', 'navigationCompleted', 'navigationFailed', 'pageHtmlSeen', 'userCommanded', 'wokeUp',
-      'probeCompleted', 'cookiesCleared', 'settingsChanged', 'notificationClicked', 'tabClosed', 'cookieAccessChanged']) {
+      'probeCompleted', 'cookiesCleared', 'settingsChanged', 'notificationClicked', 'tabClosed', 'cookieAccessChanged',
+      'tabsFound', 'connectivityChanged']) {
       assert.ok(sent(type), `the shell sent a ${type}`);
     }
     assert.deepEqual(b.errors, []);

@@ -36,7 +36,7 @@ for (const browser of ['chromium', 'firefox']) {
 
   test(`${browser}: the manifest asks only for the justified permissions`, { skip: !existsSync(root) && 'run ./build.sh first' }, () => {
     const m = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
-    assert.deepEqual([...m.permissions].sort(), ['alarms', 'notifications', 'storage', 'webRequest']);
+    assert.deepEqual([...m.permissions].sort(), ['alarms', 'notifications', 'scripting', 'storage', 'webRequest']);
     // Cookie clearing is optional: asked for when the user first chooses it.
     assert.deepEqual(m.optional_permissions, ['cookies']);
     assert.deepEqual(m.host_permissions, ['http://*/*', 'https://*/*']);

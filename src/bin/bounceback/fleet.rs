@@ -166,7 +166,7 @@ fn extension_user(settings: &Settings, arrival: f64, outage_s: f64, seed: u64) -
                     Action::ScheduleWakeUp { at_ms } => wake = at_ms,
                     Action::Probe { probe_id, .. } => {
                         out.requests_s.push((now - T0) / 1000.0);
-                        queue.push_back(Event::ProbeCompleted { probe_id, status: Some(status_at(now)), error: None, retry_after: None });
+                        queue.push_back(Event::ProbeCompleted { probe_id, status: Some(status_at(now)), error: None, retry_after: None, html: None });
                     }
                     Action::ReloadTab { tab_id, url, .. } => {
                         out.requests_s.push((now - T0) / 1000.0);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { waitFor } from './wait.mjs';
 
-export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args = [], headless = true }) {
+export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium', args = [], headless = true, extraExtensions = [] }) {
   const profile = await mkdtemp(join(tmpdir(), 'bounceback-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumBin,
@@ -20,7 +20,8 @@ export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIU
       '--disable-component-update', '--disable-background-networking',
       // Chromium reloads its own network-error pages by itself; the tests are about ours.
       '--disable-auto-reload',
-      `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`,
+      // Extra extensions (test helpers) must have no background, so the first worker is ours.
+      `--disable-extensions-except=${[extDir, ...extraExtensions].join(',')}`, `--load-extension=${[extDir, ...extraExtensions].join(',')}`,
       ...args,
     ],
   });
@@ -53,6 +54,8 @@ export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIU
       page.goto(url).catch(() => {}); // Error pages are expected; callers wait for what they need.
       return makeTab(page, browser);
     },
+
+    extensionId,
 
     async extensionEval(fnSource, ...fnArgs) {
       const page = await helperPage();

@@ -107,6 +107,9 @@ const QUIET_PREFS = {
  * @param {object} [o.prefs]       extra Firefox prefs
  * @param {string} [o.helperPage]  extension page used by extensionEval (default 'popup.html')
  * @param {boolean} [o.log]        pipe geckodriver/Firefox output to stderr
+ * @param {boolean} [o.install]    install the add-on at launch (default); false: call
+ *                                 `installAddon()` later, as a user who installs it
+ *                                 while pages are already open
  */
 export async function launchFirefox({
   extDir,
@@ -116,6 +119,7 @@ export async function launchFirefox({
   prefs = {},
   helperPage = 'popup.html',
   log = !!process.env.E2E_BROWSER_LOG,
+  install = true,
 } = {}) {
   if (!extDir || !geckoId) throw new Error('launchFirefox: extDir and geckoId are required');
   if (!geckodriver || !existsSync(geckodriver)) throw new Error(`geckodriver not found (${geckodriver})`);
@@ -265,12 +269,16 @@ export async function launchFirefox({
     await wd('POST', '/timeouts', { script: 30_000, pageLoad: 60_000, implicit: 0 });
     anchor = await wd('GET', '/window');
     current = anchor;
-    const addonId = await wd('POST', '/moz/addon/install', { path: path.resolve(extDir), temporary: true });
-    if (addonId !== geckoId) throw new Error(`installed add-on id ${addonId} != geckoId ${geckoId}`);
+    if (install) await installAddon();
   } catch (e) {
     if (sessionId) await wd('DELETE', `/session/${sessionId}`, undefined, { timeout: 10_000 }).catch(() => {});
     await cleanup();
     throw e;
+  }
+
+  async function installAddon() {
+    const addonId = await wd('POST', '/moz/addon/install', { path: path.resolve(extDir), temporary: true });
+    if (addonId !== geckoId) throw new Error(`installed add-on id ${addonId} != geckoId ${geckoId}`);
   }
 
   let helper = null; // handle of the helper extension page (separate window)
@@ -388,6 +396,9 @@ export async function launchFirefox({
     pids: { geckodriver: gd.pid, firefox: firefoxPid },
     // Extra: user prompts that WebDriver commands ran into (and dismissed), oldest first.
     dialogs,
+
+    /** Installs the add-on now (launched with `install: false`). */
+    installAddon: () => queued(installAddon),
 
     openTab: (url) => queued(async () => {
       // New tabs go to the main window (the anchor's), never to the helper's window.

@@ -6,11 +6,19 @@
 // delivered (an alarm falls due, a page loads) and none is running.
 //
 // It records what the background did to the world: `calls` (every API call, with the life it
-// came from), `reloads` and `removedCookies`; and every event it fed its core, in
-// `coreEvents` (and, over all fake browsers of the process, `recordedCoreEvents`).
+// came from), `reloads`, `navigations` (tabs.update with a URL), `inspections` (scripts run in
+// a tab) and `removedCookies`; and every event it fed its core, in `coreEvents` (and, over all
+// fake browsers of the process, `recordedCoreEvents`).
+//
+// Tabs can be opened before any background listens (`openTabUnwatched`: a page loaded before
+// install), and the connection can go and come (`setOnline`; `navigator.onLine` in the
+// background, and the `online`/`offline` events, delivered only to a running background).
+// Running the content script in a tab (`scripting.executeScript`) reports the page as
+// content.js does: a prefix of the HTML the tab loaded.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { waitFor } from '../../e2e/lib/wait.mjs';
+import { MAX_PAGE_HTML, utf8Prefix } from '../../../extension/shared.js';
 
 const WORKER = fileURLToPath(new URL('./fake-worker.mjs', import.meta.url));
 
@@ -49,6 +57,10 @@ export class FakeBrowser {
     this.worker = null;
     this.starting = null;
     this.nextTabId = 1;
+    this.navigations = [];
+    this.inspections = [];
+    this.onlineFlag = new Int32Array(new SharedArrayBuffer(4));
+    this.onlineFlag[0] = 1;
     this.ticker = setInterval(() => this.fireAlarms(), 50);
   }
 
@@ -74,7 +86,7 @@ export class FakeBrowser {
     this.starting ??= new Promise((resolve, reject) => {
       this.life += 1;
       const life = this.life;
-      const worker = new Worker(WORKER, { workerData: { extDir: this.extDir, clock: this.clock, extensionId: 'bounceback-test' } });
+      const worker = new Worker(WORKER, { workerData: { extDir: this.extDir, clock: this.clock, online: this.onlineFlag, extensionId: 'bounceback-test' } });
       this.worker = worker;
       worker.on('message', (m) => {
         if (m.type === 'ready') {
@@ -163,26 +175,50 @@ export class FakeBrowser {
     return tabId;
   }
 
-  async load(tabId, url, { bypassCache = false } = {}) {
+  /** A tab that loaded (with `method`, and `body` for a POST) while no background listened. */
+  async openTabUnwatched(url, { method = 'GET', body } = {}) {
+    const tabId = this.nextTabId++;
+    this.tabs.set(tabId, { id: tabId, url, status: null, title: '', windowId: 1, active: false });
+    await this.load(tabId, url, { method, body, watched: false });
+    return tabId;
+  }
+
+  async load(tabId, url, { bypassCache = false, method = 'GET', body: sent, watched = true } = {}) {
     const tab = this.tabs.get(tabId);
-    const details = { tabId, url, method: 'GET', type: 'main_frame', frameId: 0, timeStamp: this.now() };
-    await this.deliver('webRequest.onBeforeRequest', details);
+    const details = { tabId, url, method, type: 'main_frame', frameId: 0, timeStamp: this.now() };
+    const tell = watched ? (path, d) => this.deliver(path, d) : async () => {};
+    await tell('webRequest.onBeforeRequest', details);
     const headers = {};
     const cookie = this.cookieHeader(url);
     if (cookie) headers.cookie = cookie;
     if (bypassCache) Object.assign(headers, { 'cache-control': 'no-cache', pragma: 'no-cache' });
     try {
-      const res = await fetch(url, { headers, redirect: 'manual' });
+      const res = await fetch(url, { method, body: sent, headers, redirect: 'manual' });
       const body = await res.text();
       tab.status = res.status;
+      tab.body = body;
+      tab.scripted = false;
       tab.title = /<title>([^<]*)<\/title>/i.exec(body)?.[1] ?? '';
       const responseHeaders = [...res.headers].map(([name, value]) => ({ name, value }));
-      await this.deliver('webRequest.onCompleted', { ...details, statusCode: res.status, responseHeaders });
+      await tell('webRequest.onCompleted', { ...details, statusCode: res.status, responseHeaders });
     } catch (e) {
       tab.status = null;
       tab.title = '';
-      await this.deliver('webRequest.onErrorOccurred', { ...details, error: 'net::ERR_CONNECTION_RESET' });
+      tab.body = '';
+      await tell('webRequest.onErrorOccurred', { ...details, error: 'net::ERR_CONNECTION_RESET' });
     }
+  }
+
+  /** The connection goes or comes; a running background hears of it, a stopped one does not. */
+  setOnline(online) {
+    this.onlineFlag[0] = online ? 1 : 0;
+    if (this.running) this.worker.postMessage({ type: 'connectivity', online });
+  }
+
+  /** What content.js reports of a tab's page: a prefix of its HTML (MAX_PAGE_HTML bytes at most). */
+  pageReport(tabId) {
+    const body = this.tabs.get(tabId)?.body ?? '';
+    return { type: 'pageHtmlSeen', html: utf8Prefix(body, MAX_PAGE_HTML) };
   }
 
   title(tabId) {
@@ -239,7 +275,24 @@ export class FakeBrowser {
         const tab = this.tabs.get(a);
         if (!tab) throw new Error(`No tab with id: ${a}.`);
         if (args[1]?.active) this.shown.push(a);
+        if (args[1]?.url) {
+          // A fresh navigation: always a GET.
+          this.navigations.push({ life: this.life, tabId: a, url: args[1].url });
+          tab.url = args[1].url;
+          setImmediate(() => this.load(a, args[1].url).catch((e) => this.errors.push(e)));
+        }
         return { ...tab };
+      }
+      case 'scripting.executeScript': {
+        const { tabId, frameIds } = a.target;
+        if (!this.tabs.has(tabId)) throw new Error(`No tab with id: ${tabId}.`);
+        this.inspections.push({ life: this.life, tabId, files: a.files, frameIds });
+        // content.js runs once per page: run again, it leaves the report to the first run.
+        if (this.tabs.get(tabId).scripted) return [{ frameId: 0, result: false }];
+        this.tabs.get(tabId).scripted = true;
+        const report = this.pageReport(tabId);
+        setImmediate(() => this.message(report, { from: 'page', tabId }).catch((e) => this.errors.push(e)));
+        return [{ frameId: 0, result: true }];
       }
       case 'windows.update':
         return { id: a, focused: true };

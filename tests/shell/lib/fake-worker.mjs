@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { extDir, clock, extensionId } = workerData;
+const { extDir, clock, online, extensionId } = workerData;
 
 // The parent's clock: real time plus an offset it may move forward (to skip long waits).
 const offset = new Float64Array(clock);
@@ -67,7 +67,13 @@ function node(path) {
 
 globalThis.chrome = node('');
 globalThis.self = globalThis;
-globalThis.addEventListener ??= () => {}; // 'online'/'offline': never fired here
+// The connection, as the parent says: navigator.onLine, and 'online'/'offline' events.
+Object.defineProperty(globalThis, 'navigator', { value: { get onLine() { return Atomics.load(online, 0) === 1; } }, configurable: true });
+const windowListeners = new Map();
+globalThis.addEventListener = (type, fn) => {
+  if (!windowListeners.has(type)) windowListeners.set(type, []);
+  windowListeners.get(type).push(fn);
+};
 
 // The background loads its wasm with fetch(); page requests (probes) go to the real network
 // (the test's server on 127.0.0.1), with the parent's cookies when credentials are included.
@@ -91,6 +97,8 @@ parentPort.on('message', (m) => {
     pending.delete(m.id);
     if (m.ok) p?.resolve(m.value);
     else p?.reject(new Error(m.error));
+  } else if (m.type === 'connectivity') {
+    for (const fn of windowListeners.get(m.online ? 'online' : 'offline') ?? []) fn(new Event(m.online ? 'online' : 'offline'));
   } else if (m.type === 'event') {
     // A runtime message's sender gets the answer back through the parent (`respond`).
     const respond = m.respond == null ? [] : [(value) => parentPort.postMessage({ type: 'response', id: m.respond, value })];
