@@ -152,7 +152,7 @@ build() {
   package
   local wasm_bytes gz_bytes
   wasm_bytes=$(wc -c < "$DIST/chromium/wasm/bounceback_bg.wasm")
-  gz_bytes=$(gzip -9c "$DIST/chromium/wasm/bounceback_bg.wasm" | wc -c)
+  gz_bytes=$(gzip -9nc < "$DIST/chromium/wasm/bounceback_bg.wasm" | wc -c)
   cat <<EOF
 
 Built. The core is ${wasm_bytes} bytes of wasm (${gz_bytes} gzipped).
