@@ -29,6 +29,8 @@ import { api, hasCookieAccess, HEADERS_OF_INTEREST, isWebUrl, MAX_PAGE_HTML, SIT
 const WAKE_ALARM = 'bounceback-wake';
 /** How long the popup waits for a look into a tab the core had no record of. */
 const INSPECT_WAIT_MS = 400;
+/** How long an inspection waits for the report of a page whose content script said it sent one. */
+const INSPECT_REPORT_MS = 5000;
 const SNAPSHOT_KEY = 'coreSnapshot';
 const SETTINGS_KEY = 'settings';
 const DURABLE_KEY = 'durableSnapshot';
@@ -382,10 +384,14 @@ function inspectTab({ tabId, url }) {
     // answers whether it sent a report (a healthy-looking page sends none).
     const results = await api.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: ['content.js'] })
       .catch(() => null); // A page we may not script (store pages, error pages): nothing to see.
-    if (results?.[0]?.result === true) await report;
+    // Its report is handled before this inspection counts as ended (bounded: a report the
+    // shell refused never comes).
+    if (results?.[0]?.result === true) await Promise.race([report, new Promise((r) => setTimeout(r, INSPECT_REPORT_MS))]);
   })().finally(() => {
     reported.delete(tabId);
     if (inspections.get(tabId) === done) inspections.delete(tabId);
+    // Until this, the popup says it is still looking at the page rather than calling it fine.
+    return dispatch({ type: 'inspectionEnded', tabId });
   });
   inspections.set(tabId, done);
 }

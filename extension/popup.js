@@ -81,14 +81,16 @@ function render(v) {
     closeConfirm();
   }
   const recovering = v.active;
-  const seen = v.state === 'healthy' ? '' : seenLine(v);
+  // Nothing to report yet: a fine page, or one still being looked at.
+  const quiet = v.state === 'healthy' || v.state === 'checking';
+  const seen = quiet ? '' : seenLine(v);
   $('seen').textContent = seen;
   show('seen', !!seen);
 
-  $('attempts').textContent = v.state === 'healthy' ? ''
+  $('attempts').textContent = quiet ? ''
     : v.nextAttemptAtMs != null && v.attempt < v.maxAttempts ? t('attemptNext', v.attempt + 1, v.maxAttempts)
       : t('attemptsUsed', v.attempt, v.maxAttempts);
-  show('progress', v.state !== 'healthy');
+  show('progress', !quiet);
   tick();
 
   const step = recovering && v.nextStep ? t(`next_${v.nextStep}`) : '';
@@ -97,12 +99,12 @@ function render(v) {
 
   const reasons = $('reasons');
   reasons.replaceChildren(...v.reasons.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
-  show('whyBox', v.state !== 'healthy' && v.reasons.length > 0);
+  show('whyBox', !quiet && v.reasons.length > 0);
 
   $('advice').textContent = adviceText(v.advice);
   show('advice', v.advice.length > 0);
-  $('tried').textContent = v.tried.length && v.state !== 'healthy' ? t('triedList', fixList(v.tried)) : '';
-  show('tried', v.tried.length > 0 && v.state !== 'healthy');
+  $('tried').textContent = v.tried.length && !quiet ? t('triedList', fixList(v.tried)) : '';
+  show('tried', v.tried.length > 0 && !quiet);
 
   show('retryNow', recovering || v.state === 'gaveUp' || v.state === 'watching');
   show('stop', recovering || v.state === 'watching');

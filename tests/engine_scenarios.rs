@@ -1067,6 +1067,37 @@ fn tabs_found_are_inspected_only_when_unknown_enabled_and_web() {
 }
 
 #[test]
+fn a_tab_being_inspected_is_never_called_fine_until_its_report_or_five_seconds() {
+    let found = |tab: TabId| Event::TabsFound { tabs: vec![bounceback::engine::FoundTab { tab_id: tab, url: URL.into() }] };
+    let mut h = H::new(Settings::default());
+    assert_eq!(h.state(1), ViewState::Healthy, "a tab nobody asked about");
+    h.send(found(1));
+    assert_eq!(h.state(1), ViewState::Checking, "asked to inspect: not fine yet");
+    // An error page's report starts a recovery; a healthy page's report settles it as fine.
+    h.at(T0 + 300.0).send(soft_error_text(1, URL));
+    assert_ne!(h.state(1), ViewState::Checking);
+    assert_ne!(h.state(1), ViewState::Healthy);
+    let mut h = H::new(Settings::default());
+    h.send(found(2));
+    h.at(T0 + 200.0).send(Event::PageHtmlSeen { tab_id: 2, url: URL.into(), html: "<title>Shop</title><h1>Welcome</h1>".into() });
+    assert_eq!(h.state(2), ViewState::Healthy);
+    // The shell says the content script has run and sent nothing: fine at once.
+    let mut h = H::new(Settings::default());
+    h.send(found(4));
+    h.at(T0 + 150.0).send(Event::InspectionEnded { tab_id: 4 });
+    assert_eq!(h.state(4), ViewState::Healthy);
+    // No word at all from the shell: fine after five seconds.
+    let mut h = H::new(Settings::default());
+    h.send(found(3));
+    assert_eq!(h.at(T0 + 4_900.0).state(3), ViewState::Checking);
+    assert_eq!(h.at(T0 + 5_000.0).state(3), ViewState::Healthy);
+    // And the pending inspection is forgotten by the next batch, so snapshots stay small.
+    h.send(Event::WokeUp);
+    let json = serde_json::to_string(&h.e.snapshot()).expect("snapshot");
+    assert!(!json.contains("inspecting"), "{json}");
+}
+
+#[test]
 fn a_tab_failing_before_install_is_confirmed_then_brought_back_by_a_get_never_a_reload() {
     let mut h = H::new(Settings::default());
     let mut site = SiteLog::default();

@@ -84,6 +84,9 @@ pub enum Event {
     /// without a record of the tabs (install, enable, browser start-up, update) and when the
     /// popup opens on a tab.
     TabsFound { tabs: Vec<FoundTab> },
+    /// The content script the engine asked to run in a tab (`InspectTab`) has run: its report,
+    /// if the page looked like an error page, came before this; none means the page is fine.
+    InspectionEnded { tab_id: TabId },
 }
 
 /// An open tab, as `TabsFound` lists it.
@@ -147,6 +150,7 @@ enum EventType {
     SettingsChanged,
     NotificationClicked,
     TabsFound,
+    InspectionEnded,
 }
 
 /// A struct of optional fields read from a JSON object with `deserialize_map`, so every key
@@ -302,6 +306,7 @@ impl TryFrom<RawEvent> for Event {
             K::SettingsChanged => (|| Some(Event::SettingsChanged { settings: need!(settings, "settings")? }))(),
             K::NotificationClicked => (|| Some(Event::NotificationClicked { notification_id: need!(notification_id, "notificationId")? }))(),
             K::TabsFound => (|| Some(Event::TabsFound { tabs: need!(tabs, "tabs")? }))(),
+            K::InspectionEnded => (|| Some(Event::InspectionEnded { tab_id: need!(tab_id, "tabId")? }))(),
         };
         let Some(event) = event else {
             return Err(missing(f.missing.unwrap_or("?")));
@@ -477,6 +482,7 @@ mod tests {
             Event::SettingsChanged { settings: Settings::default() },
             Event::NotificationClicked { notification_id: "back-3".into() },
             Event::TabsFound { tabs: vec![FoundTab { tab_id: 9, url: "https://a/".into() }] },
+            Event::InspectionEnded { tab_id: 9 },
         ];
         for e in events {
             let json = serde_json::to_string(&e).expect("writes");

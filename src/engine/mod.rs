@@ -82,6 +82,10 @@ pub struct Engine {
     nav_seq: u64,
     sites: VecMap<String, SitePrefs>,
     incidents: IncidentLog,
+    /// Tabs being inspected (`InspectTab` asked, no report yet), until when the popup says
+    /// "looking at this page" rather than "fine". Left out of snapshots while empty.
+    #[serde(default, skip_serializing_if = "VecMap::is_empty")]
+    inspecting: VecMap<TabId, f64>,
 }
 
 /// A versioned, serialisable copy of the engine's state: the same JSON shape whether it is
@@ -114,6 +118,7 @@ impl Engine {
             nav_seq: 0,
             sites: VecMap::new(),
             incidents: IncidentLog::default(),
+            inspecting: VecMap::new(),
         }
     }
 
@@ -199,6 +204,9 @@ impl Engine {
         }
         let now = self.now_ms;
         let mut out = Vec::new();
+        if let Some(tab_id) = inspection::settled_by(&event) {
+            self.inspecting.remove(&tab_id);
+        }
         match event {
             Event::NavigationStarted { tab_id, url, method } => {
                 if let Some(method) = method {
@@ -237,7 +245,8 @@ impl Engine {
                 let answer = ProbeAnswer { status, error: error.map(ErrorName::Browser), retry_after_s: ra, html };
                 self.probe_completed(probe_id, answer, now, &mut out);
             }
-            Event::TabsFound { tabs } => self.tabs_found(tabs, &mut out),
+            Event::TabsFound { tabs } => self.tabs_found(tabs, now, &mut out),
+            Event::InspectionEnded { .. } => {} // settled above
             Event::CookiesCleared { tab_id, .. } => self.cookies_cleared(tab_id, now, &mut out),
             Event::UserCommanded { tab_id, command } => self.command(tab_id, command, now, &mut out),
             Event::TabClosed { tab_id } => {
@@ -280,6 +289,8 @@ impl Engine {
     /// Drop origins nobody needs (kept while a probe is out, so that a new failure of the
     /// origin waits for its answer instead of sending a second probe alongside).
     fn collect_garbage(&mut self) {
+        let now = self.now_ms;
+        self.inspecting.retain(|_, until| *until > now);
         let tabs = &self.tabs;
         self.origins.retain(|key, o| o.in_flight.is_some() || tabs.values().any(|t| &t.origin == key && t.needs_origin()));
     }

@@ -48,6 +48,10 @@ impl<K: Ord, V> VecMap<K, V> {
         self.find(key).ok().map(|i| &mut self.0[i].1)
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
     where
         K: std::borrow::Borrow<Q>,

@@ -55,6 +55,9 @@ pub struct TabView {
 pub enum ViewState {
     /// Not in recovery.
     Healthy,
+    /// A page that loaded before Bounceback listened is being looked at (a few seconds at
+    /// most); it is not called fine until that is done.
+    Checking,
     /// Waiting for the next probe, reloading or clearing cookies.
     Recovering,
     /// A probe of the site is out.
@@ -76,6 +79,7 @@ impl ViewState {
     pub fn as_str(self) -> &'static str {
         match self {
             ViewState::Healthy => "healthy",
+            ViewState::Checking => "checking",
             ViewState::Recovering => "recovering",
             ViewState::Probing => "probing",
             ViewState::WaitingRetryAfter => "waitingRetryAfter",
@@ -125,13 +129,13 @@ impl Engine {
 
     /// The popup's view of a tab.
     pub fn tab_view(&self, tab_id: TabId, now_ms: f64) -> TabView {
-        let _ = now_ms;
         let Some(t) = self.tabs.get(&tab_id) else {
             let url = self.last_nav.get(&tab_id).map(|n| n.url.clone());
             let host = url.as_deref().and_then(url::parse).map(|p| p.host);
+            let checking = self.inspecting.get(&tab_id).is_some_and(|&until| until > now_ms);
             return TabView {
                 tab_id,
-                state: ViewState::Healthy,
+                state: if checking { ViewState::Checking } else { ViewState::Healthy },
                 active: false,
                 show_banner: false,
                 site_enabled: host.as_deref().map_or(true, |h| self.site_enabled(h)),

@@ -85,7 +85,7 @@ test('the events the shell sends are the ones the wasm boundary test replays', {
 
     for (const type of ['navigationStarted', 'navigationCompleted', 'navigationFailed', 'pageHtmlSeen', 'userCommanded', 'wokeUp',
       'probeCompleted', 'cookiesCleared', 'settingsChanged', 'notificationClicked', 'tabClosed', 'cookieAccessChanged',
-      'tabsFound', 'connectivityChanged']) {
+      'tabsFound', 'inspectionEnded', 'connectivityChanged']) {
       assert.ok(sent(type), `the shell sent a ${type}`);
     }
     assert.deepEqual(b.errors, []);
