@@ -454,23 +454,32 @@ checkSiteAccess().catch((e) => console.warn('Bounceback: cannot check site acces
 // onBeforeRequest is registered too (see BROWSER-TESTING.md); it is also our navigation start.
 api.webRequest.onBeforeRequest.addListener((d) => {
   if (d.tabId < 0 || !isWebUrl(d.url)) return;
+  loadStarted(d.tabId, d.url);
   dispatch({ type: 'navigationStarted', tabId: d.tabId, url: d.url, method: d.method });
 }, MAIN_FRAME);
 
 // A page's report (pageHtmlSeen) can overtake the webRequest event of its own load (Firefox,
-// with many tabs loading): the core only judges a page whose load it has seen, so the report
-// waits for that event, at most LOAD_WAIT_MS. In memory only: after a restart it just waits.
+// with many tabs loading): the core judges a page by the load it has seen, so a report whose
+// load was seen starting waits for that load's end, at most LOAD_WAIT_MS. A page whose load was
+// never seen starting (it loaded before we listened: Firefox injects content scripts into open
+// tabs at install) has nothing to wait for. In memory only: after a restart nothing waits.
 const LOAD_WAIT_MS = 5000;
+const startedUrl = new Map(); // tabId -> URL (without fragment) of a main-frame load under way
 const loadedUrl = new Map(); // tabId -> URL (without fragment) of its last main-frame load seen
 const loadWaiters = new Map(); // tabId -> resolvers
 const withoutFragment = (url) => String(url).split('#')[0];
+function loadStarted(tabId, url) {
+  startedUrl.set(tabId, withoutFragment(url));
+}
 function loadSeen(tabId, url) {
+  startedUrl.delete(tabId);
   loadedUrl.set(tabId, withoutFragment(url));
   for (const resolve of loadWaiters.get(tabId) ?? []) resolve();
   loadWaiters.delete(tabId);
 }
 function loadOf(tabId, url) {
   if (loadedUrl.get(tabId) === withoutFragment(url)) return Promise.resolve();
+  if (startedUrl.get(tabId) !== withoutFragment(url)) return Promise.resolve();
   return new Promise((resolve) => {
     loadWaiters.set(tabId, [...(loadWaiters.get(tabId) ?? []), resolve]);
     setTimeout(resolve, LOAD_WAIT_MS);
@@ -506,6 +515,7 @@ api.webRequest.onErrorOccurred.addListener((d) => {
 api.tabs.onRemoved.addListener((tabId) => {
   loadSeen(tabId, '');
   loadedUrl.delete(tabId);
+  startedUrl.delete(tabId);
   dispatch({ type: 'tabClosed', tabId });
 });
 
@@ -556,9 +566,8 @@ async function handleMessage(message, sender) {
   if (message?.type === 'pageHtmlSeen') {
     const tab = pageTab(sender, 'page html');
     const { html } = validatePageHtml(message);
-    // A report from an inspection is of a load that happened before we listened: there is no
-    // load event to wait for. Any other waits for its own load's (at most LOAD_WAIT_MS).
-    if (!reported.has(tab.id)) await loadOf(tab.id, sender.url);
+    // A report can overtake the end of its own load; it waits for it (see loadOf).
+    await loadOf(tab.id, sender.url);
     // The core judges the page from this HTML with the same extractor the corpus tests run.
     await dispatch({ type: 'pageHtmlSeen', tabId: tab.id, url: sender.url, html: utf8Prefix(html, MAX_PAGE_HTML) });
     reported.get(tab.id)?.();
