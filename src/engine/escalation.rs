@@ -125,7 +125,13 @@ impl Engine {
             match t.phase {
                 Phase::Reloading { deadline_ms } if deadline_ms <= now => {
                     let method = t.method.clone();
-                    let f = Failure { status: None, error: Some(ErrorName::Core(CoreError::ReloadTimedOut)), verdict: None, retry_after_s: None };
+                    let f = Failure {
+                        status: None,
+                        error: Some(ErrorName::Core(CoreError::ReloadTimedOut)),
+                        verdict: None,
+                        retry_after_s: None,
+                        headers: Vec::new(),
+                    };
                     self.failed_again(tab_id, &method, f, now);
                 }
                 Phase::ClearingCookies { deadline_ms, retried } if deadline_ms <= now => {

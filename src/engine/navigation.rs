@@ -7,6 +7,7 @@
 //! silently. The last navigation of each tab is remembered (bounded) for the page-text event
 //! and for per-site commands on healthy tabs.
 
+use super::diagnosis::Evidence;
 use super::incident::{Fix, FixedBy, Outcome};
 use super::recovery::{self, ErrorName, Phase, Step, TabRecovery};
 use super::{url, Action, Engine, NotifyKind, OriginState, TabId};
@@ -32,6 +33,8 @@ pub(super) struct Failure {
     pub(super) error: Option<ErrorName>,
     pub(super) verdict: Option<Verdict>,
     pub(super) retry_after_s: Option<f64>,
+    /// The response headers the shell sent (empty without a response).
+    pub(super) headers: Vec<(String, String)>,
 }
 
 pub(super) fn same_page(a: &str, b: &str) -> bool {
@@ -58,6 +61,10 @@ fn note_failure(t: &mut TabRecovery, f: &Failure) {
     } else if let Some(e) = &f.error {
         t.summary = e.as_str().to_string();
     }
+    t.evidence = match (&f.status, &f.error) {
+        (None, Some(e)) => Some(Evidence::unanswered(e.clone())),
+        _ => Some(Evidence::answered(f.status, &f.headers, t.vendor.clone())),
+    };
 }
 
 impl Engine {
@@ -94,7 +101,17 @@ impl Engine {
     }
 
     pub(super) fn page_text(&mut self, tab_id: TabId, url: &str, title: &str, text: &str, now: f64, out: &mut Vec<Action>) {
-        if !self.settings.text_detection || self.tabs.get(&tab_id).is_some_and(|t| same_page(&t.url, url)) {
+        if !self.settings.text_detection {
+            return;
+        }
+        if let Some(t) = self.tabs.get_mut(&tab_id).filter(|t| same_page(&t.url, url)) {
+            // Already recovering: the page's text only names who made it, for the diagnosis.
+            if let Some(ev) = t.evidence.as_mut().filter(|ev| ev.status.is_some()) {
+                let verdict = detect::classify(&PageInput { status: ev.status, headers: &ev.headers, title, text, now_ms: now });
+                if verdict.vendor.is_some() {
+                    ev.vendor = verdict.vendor;
+                }
+            }
             return;
         }
         // Only a page whose own navigation we saw: otherwise we cannot know it was a GET, and
@@ -107,7 +124,7 @@ impl Engine {
             return;
         }
         let retry_after_s = verdict.retry_after_s;
-        let failure = Failure { status, error: None, verdict: Some(verdict), retry_after_s };
+        let failure = Failure { status, error: None, verdict: Some(verdict), retry_after_s, headers: Vec::new() };
         self.navigation_outcome(tab_id, url, &method, Ok(failure), now, out);
     }
 
@@ -145,6 +162,7 @@ impl Engine {
             watch_ended_after_ms: None,
             incident_recorded: false,
             badge: None,
+            evidence: None,
         };
         note_failure(&mut tab, &f);
         if !resendable {

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::badge::{colors, Badge};
+use super::diagnosis::{Diagnosis, Report};
 use super::events::TabId;
 use super::incident::Fix;
 use super::recovery::{Advice, ErrorName, Phase, Step, TabRecovery};
@@ -47,6 +48,10 @@ pub struct TabView {
     pub tried: Vec<Fix>,
     /// While watching: when the watch ends.
     pub watch_until_ms: Option<f64>,
+    /// Which hop of the path to the site failed (while the tab is in recovery).
+    pub diagnosis: Option<Diagnosis>,
+    /// The report for the site's support, as data for the UI to word (with the diagnosis).
+    pub report: Option<Report>,
 }
 
 /// Where a tab stands, as the popup, the badge's title and the banner name it.
@@ -125,7 +130,6 @@ impl Engine {
 
     /// The popup's view of a tab.
     pub fn tab_view(&self, tab_id: TabId, now_ms: f64) -> TabView {
-        let _ = now_ms;
         let Some(t) = self.tabs.get(&tab_id) else {
             let url = self.last_nav.get(&tab_id).map(|n| n.url.clone());
             let host = url.as_deref().and_then(url::parse).map(|p| p.host);
@@ -151,6 +155,8 @@ impl Engine {
                 advice: Vec::new(),
                 tried: vec![],
                 watch_until_ms: None,
+                diagnosis: None,
+                report: None,
             };
         };
         let origin = self.origins.get(&t.origin);
@@ -174,6 +180,7 @@ impl Engine {
             Phase::Reloading { .. } | Phase::ClearingCookies { .. } => Some(t.step.escalate().into()),
             _ => None,
         };
+        let (diagnosis, report) = self.diagnosis_of(t, now_ms).unzip();
         TabView {
             tab_id,
             state,
@@ -199,6 +206,8 @@ impl Engine {
                 Phase::Watching { until_ms } => Some(until_ms),
                 _ => None,
             },
+            diagnosis,
+            report,
         }
     }
 
