@@ -300,7 +300,7 @@ pub struct Report {
 /// The registrable part of a host, roughly (its last two labels; an IP address whole), so
 /// that `a.example.com` and `b.example.com` count as one site.
 fn site_of(host: &str) -> &str {
-    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+    if host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return host;
     }
     let mut dots = host.rmatch_indices('.');
