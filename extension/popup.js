@@ -151,6 +151,7 @@ function headline(v) {
 }
 
 function seenLine(v) {
+  if (v.lastStatus == null && v.lastError) return t('seenNoAnswer', errorText(v.lastError));
   const what = errorText(v.summary) || (v.lastStatus ? `HTTP ${v.lastStatus}` : errorText(v.lastError));
   if (!what) return '';
   return v.vendor && !v.summary ? t('seenFrom', v.vendor, what) : t('seen', what);

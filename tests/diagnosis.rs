@@ -223,6 +223,8 @@ mod engine {
         assert!(e.connection_suspected());
         assert_eq!(finding(&e, 1), "yourConnection");
         assert_eq!(serde_json::to_value(e.tab_view(4, T0)).unwrap()["diagnosis"]["broken"], "network");
+        let counting = [1, 2, 3, 4].iter().filter(|&&tab| e.tab_view(tab, T0).next_attempt_at_ms.is_some()).count();
+        assert!(counting <= 1, "only the one site still checked counts down; the paused ones count down to nothing ({counting} tabs count down)");
         // Only one origin keeps checking; the wake-up is its, not a busy loop of the others'.
         let mut sent = probes(&out);
         let mut now = T0;

@@ -171,6 +171,8 @@ impl Engine {
             _ => ViewState::Recovering,
         };
         let next_attempt_at_ms = match t.phase {
+            // Paused for the user's connection (see `diagnosis`): no time to count down to.
+            Phase::Waiting if self.paused_origins().contains(&t.origin) => None,
             Phase::Waiting | Phase::Watching { .. } => origin.and_then(|o| o.next_ms),
             _ => None,
         };
