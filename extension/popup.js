@@ -111,7 +111,7 @@ function reportText(v) {
     t('report_meaning', diagSentence(v)),
     r.requestIds.length ? t('report_ids') : t('report_noIds'),
     ...r.requestIds.map(([name, value]) => `  ${name}: ${value}`),
-    r.tried.length ? t('report_tried', r.attempts, fixList(r.tried)) : t('report_checked', r.attempts),
+    r.tried.length ? t('report_tried', r.attempts, fixList(r.tried)) : r.attempts ? t('report_checked', r.attempts) : t('report_notYet'),
     r.retryAfterS != null ? t('report_retryAfter', formatDuration(r.retryAfterS * 1000)) : '',
     t('report_footer'),
   ].filter(Boolean).join('\n');

@@ -303,10 +303,10 @@ fn site_of(host: &str) -> &str {
     if host.starts_with('[') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return host;
     }
-    let mut dots = host.rmatch_indices('.');
-    match (dots.next(), dots.next()) {
-        (Some(_), Some((i, _))) => &host[i + 1..],
-        _ => host,
+    let dot_before = |end: usize| host.as_bytes()[..end].iter().rposition(|&b| b == b'.');
+    match dot_before(host.len()).and_then(dot_before) {
+        Some(i) => &host[i + 1..],
+        None => host,
     }
 }
 
@@ -314,9 +314,13 @@ impl Engine {
     /// Network-kind failures are under way on several ([`CONNECTION_SITES`]) unrelated sites
     /// at once: probably the user's own connection, not theirs.
     pub fn connection_suspected(&self) -> bool {
-        let mut sites: Vec<&str> = self.tabs.values().filter(|t| t.phase.is_active() && is_network_failure(t)).map(|t| site_of(&t.host)).collect();
-        sites.sort_unstable();
-        sites.dedup();
+        let mut sites: Vec<&str> = Vec::new();
+        for t in self.tabs.values().filter(|t| t.phase.is_active() && is_network_failure(t)) {
+            let site = site_of(&t.host);
+            if !sites.contains(&site) {
+                sites.push(site);
+            }
+        }
         sites.len() >= CONNECTION_SITES
     }
 
