@@ -246,6 +246,7 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
         await failing.waitFor(() => failing.evaluate(`() => !!document.querySelector('bounceback-banner')`), { timeout: 20_000, message: 'the banner' });
         const banner = await failing.closedShadowHtml('bounceback-banner');
         assert.match(banner, /class="box"/);
+        assert.ok(banner.includes(en('diag_cdnOriginTimedOut', 'Cloudflare')), 'the banner says which hop failed');
         await failing.evaluate(`(html) => {
           const host = document.createElement('div');
           host.id = 'banner-clone';
