@@ -93,7 +93,7 @@ fn every_failing_corpus_case() {
         let html = String::from_utf8_lossy(&std::fs::read(dir.join(&case.file)).expect("case file")).into_owned();
         let headers: Vec<(String, String)> = case.headers.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
         let verdict = classify_html(case.status, &headers, &html, 1_760_000_000_000.0);
-        let d = diagnose(&Evidence::answered(case.status.or(Some(200)), &headers, verdict.vendor), false);
+        let d = diagnose(&Evidence::answered(case.status, &headers, verdict.vendor), false);
         let number = case.file.trim_start_matches("cases/").split('-').next().unwrap_or_default().to_string();
         let row = TABLE.iter().find(|r| r.0 == number).unwrap_or_else(|| panic!("{}: not in the table", case.file));
         assert_eq!((d.finding, d.broken, d.cdn.as_deref(), d.server.as_deref()), (row.1, row.2, row.3, row.4), "{}", case.file);
@@ -145,6 +145,7 @@ fn every_network_error_kind() {
         let d = diagnose(&net(name), true);
         assert_eq!((d.finding, d.broken), (YourConnection, Network), "{name}, on several sites at once");
     }
+    assert_eq!(diagnose(&Evidence::default(), false).finding, ErrorPage, "an error page whose status is not known yet");
     for (core, finding) in [(CoreError::ProbeTimedOut, TimedOut), (CoreError::ReloadTimedOut, TimedOut), (CoreError::NoAnswer, NoAnswer)] {
         assert_eq!(diagnose(&Evidence::unanswered(ErrorName::Core(core)), false).finding, finding, "{core:?}");
     }

@@ -231,14 +231,12 @@ pub fn diagnose(ev: &Evidence, connection_suspected: bool) -> Diagnosis {
         hops.extend([Hop::Server, Hop::Application]);
         Diagnosis { hops, broken, cdn, server, finding }
     };
-    let Some(status) = ev.status else {
-        let (finding, broken) = match &ev.error {
-            _ if connection_suspected => (Finding::YourConnection, Hop::Network),
-            Some(e) => network_finding(e),
-            None => (Finding::NoAnswer, Hop::Server),
-        };
+    if let (None, Some(e)) = (ev.status, &ev.error) {
+        let (finding, broken) = if connection_suspected { (Finding::YourConnection, Hop::Network) } else { network_finding(e) };
         return with(broken, finding, None, None);
-    };
+    }
+    // Without a status or an error it is a page judged by its text (its status not known yet).
+    let status = ev.status.unwrap_or(200);
     // A wait of a few seconds is a busy server's "come back shortly"; a longer one or a date is planned.
     let planned = vendor::header(&ev.headers, "retry-after").is_some_and(|v| match v.parse::<u64>() {
         Ok(s) => s >= PLANNED_RETRY_AFTER_S,
@@ -388,7 +386,7 @@ fn is_network_failure(t: &TabRecovery) -> bool {
 
 /// The CDN (or platform edge) and the site's server that the evidence names.
 fn who_answered(ev: &Evidence) -> (Option<String>, Option<String>) {
-    if ev.status.is_none() {
+    if ev.is_network() {
         return (None, None);
     }
     let by_headers = vendor::from_headers(&ev.headers).map(|(v, _)| v);

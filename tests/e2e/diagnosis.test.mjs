@@ -244,9 +244,17 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
         // The banner, its markup and styles cloned from its closed shadow root into an open one
         // (axe cannot enter a closed root), on the failing page.
         await failing.waitFor(() => failing.evaluate(`() => !!document.querySelector('bounceback-banner')`), { timeout: 20_000, message: 'the banner' });
-        const banner = await failing.closedShadowHtml('bounceback-banner');
+        // The sentence comes with the first view that has the response's status (the page's text
+        // may reach the core before its status does).
+        const sentence = en('diag_cdnOriginTimedOut', 'Cloudflare');
+        let seen = '';
+        const banner = await failing.waitFor(async () => {
+          seen = await failing.closedShadowHtml('bounceback-banner').catch((e) => `(${e.message})`);
+          return seen.includes(sentence) ? seen : null;
+        }, { timeout: 8_000, message: 'the banner to say which hop failed' }).catch((e) => {
+          throw new Error(`${e.message}: ${seen.replace(/<style>[\s\S]*<\/style>/, '')}`);
+        });
         assert.match(banner, /class="box"/);
-        assert.ok(banner.includes(en('diag_cdnOriginTimedOut', 'Cloudflare')), 'the banner says which hop failed');
         await failing.evaluate(`(html) => {
           const host = document.createElement('div');
           host.id = 'banner-clone';
