@@ -8,6 +8,7 @@
 #                       web-ext lint, end to end in headless Chromium and Firefox)
 #   ./build.sh bench    build, then measure sizes and costs (see README, "Performance")
 #   ./build.sh demo     build, then open a browser with the extension on a local failing site
+#                       (--scenario cloudflare-522|nginx-502|refused|maintenance, --headless --screenshot DIR)
 #
 # Environment: CHROMIUM_BIN, CHROMEDRIVER, FIREFOX_BIN, GECKODRIVER override where the browsers
 # and drivers are; CI=true turns every "missing browser" into a failure, never a skip.
@@ -257,7 +258,7 @@ bench() {
 demo() {
   build
   find_browsers
-  say "Demo: a local site that fails with 502 for 20 s, then recovers"
+  say "Demo: a local site that fails for 20 s (an nginx 502, or --scenario), then recovers"
   node tests/e2e/demo.mjs "$@"
 }
 

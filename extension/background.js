@@ -118,12 +118,20 @@ function exclusive(fn, what = 'task') {
   return run;
 }
 
+/**
+ * Tabs showing a badge (in recovery): a page of theirs that fails again may change what their
+ * banner says (which hop failed) without changing the badge, so their banner is told then too.
+ */
+const badged = new Set();
+
 async function step(event) {
   const actions = core.handle(event, Date.now());
+  const failedAgain = (event.type === 'navigationCompleted' || event.type === 'navigationFailed') && badged.has(event.tabId);
   // A healthy page load changes nothing but the core's memory of recent navigations: save
   // that a moment later, in one write for a burst of loads, to keep healthy browsing cheap.
   if (actions.every((a) => a.type === 'scheduleWakeUp' && a.atMs === scheduledAt)) {
     persistSoon();
+    if (failedAgain) tellBanner(event.tabId);
     return actions;
   }
   // Persist before acting: if we are killed half-way, the core's own timeouts redo what was
@@ -135,10 +143,12 @@ async function step(event) {
     persist(),
     wake && scheduleWakeUp(wake.atMs).catch((e) => console.warn('Bounceback: cannot schedule', wake, e)),
   ]);
-  const touched = new Set();
+  const touched = new Set(failedAgain ? [event.tabId] : []);
   for (const action of actions) {
     if (action === wake) continue;
     if (action.type === 'setBadge' || action.type === 'clearBadge') touched.add(action.tabId);
+    if (action.type === 'setBadge') badged.add(action.tabId);
+    if (action.type === 'clearBadge') badged.delete(action.tabId);
     try {
       await perform(action);
     } catch (e) {

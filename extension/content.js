@@ -64,6 +64,7 @@ font:14px/1.4 system-ui,sans-serif;color:#1f2937;background:#fffbeb;border:1px s
 border-radius:8px;box-shadow:0 4px 16px rgba(0,0,0,.2)}
 .msg{flex:1 1 200px;margin:0}
 .msg b{display:block}
+.why{display:block;font-size:13px}.why:empty{display:none}
 button{font:inherit;padding:3px 10px;border-radius:6px;border:1px solid #0f766e;cursor:pointer;background:#0f766e;color:#fff}
 button.plain{background:transparent;color:#0f766e}
 button.x{position:absolute;top:6px;right:6px;border:none;background:transparent;color:#374151;padding:0 6px;font-size:18px;line-height:1}
@@ -79,6 +80,9 @@ button{background:#5eead4;border-color:#5eead4;color:#042f2e}button.plain{backgr
     headline.setAttribute('role', 'status');
     const countdown = el('span', '', text);
     countdown.setAttribute('aria-hidden', 'true');
+    // Which hop failed, in one sentence: shown for a few seconds when it first says something.
+    const why = el('span', 'why', text);
+    let whySaid = '';
     const retry = el('button');
     retry.textContent = msg('retryNow');
     const stop = el('button', 'plain');
@@ -111,6 +115,13 @@ button{background:#5eead4;border-color:#5eead4;color:#042f2e}button.plain{backgr
     return {
       update(next) {
         if (next.state !== view?.state) headline.textContent = msg(`bannerState_${next.state}`, next.site ?? '');
+        const d = next.diagnosis;
+        const sentence = d ? msg(`diag_${d.finding}`, d.cdn ?? msg('hop_cdn'), next.site ?? '') : '';
+        if (sentence !== whySaid) {
+          whySaid = sentence;
+          why.textContent = sentence;
+          setTimeout(() => { if (why.textContent === sentence) why.textContent = ''; }, 10_000);
+        }
         view = next;
         tick();
         clearInterval(timer);

@@ -58,6 +58,91 @@ function adviceText(advice) {
   return advice.map(({ code, args }) => t(`advice_${code}`, ...(Object.hasOwn(ADVICE_ARGS, code) ? ADVICE_ARGS[code](...args) : []))).join(' ');
 }
 
+/** The one plain sentence of the diagnosis (`diag_<finding>`: $1 the CDN, $2 the site). */
+const diagSentence = (v) => t(`diag_${v.diagnosis.finding}`, v.diagnosis.cdn ?? t('hop_cdn'), v.site ?? '');
+
+/**
+ * The path from the user to the site as a row of hops (src/engine/diagnosis.rs): those before
+ * the broken one worked, the link into it is broken, those past it were not reached. The mark
+ * is drawn (colour, dashes, a cross) and said in words (each hop's hidden state text).
+ */
+function renderPath(v) {
+  const d = v.diagnosis;
+  const shown = !!d && v.state !== 'healthy';
+  show('path', shown);
+  if (!shown) return;
+  const brokenAt = d.hops.indexOf(d.broken);
+  const items = d.hops.map((hop, i) => {
+    const state = i < brokenAt ? 'ok' : i === brokenAt ? 'broken' : 'unknown';
+    const li = document.createElement('li');
+    li.className = state;
+    li.dataset.hop = hop;
+    const dot = Object.assign(document.createElement('span'), { className: 'dot', textContent: { ok: '\u2713', broken: '\u2715', unknown: '' }[state] });
+    dot.setAttribute('aria-hidden', 'true');
+    const name = Object.assign(document.createElement('span'), { className: 'name', textContent: t(`hop_${hop}`) });
+    const vendor = hop === 'cdn' ? d.cdn : hop === 'server' ? d.server : null;
+    if (vendor) name.append(Object.assign(document.createElement('span'), { className: 'vendor', textContent: vendor }));
+    const said = Object.assign(document.createElement('span'), { className: 'sr-only', textContent: ` ${t(`hopState_${state}`)}` });
+    li.append(dot, name, said);
+    return li;
+  });
+  $('hops').replaceChildren(...items);
+  $('diagSentence').textContent = diagSentence(v);
+}
+
+const utcTime = (ms) => new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const localTime = (ms) => new Date(ms).toLocaleString(api.i18n.getUILanguage(), { dateStyle: 'medium', timeStyle: 'medium' });
+
+/**
+ * The report for the site's support, in plain text, from the core's data (`view.report`):
+ * what failed, when, what answered, the request identifiers it sent, what Bounceback tried.
+ * It goes only to the clipboard (and the box under "Show the report"), never anywhere else.
+ */
+function reportText(v) {
+  const r = v.report;
+  const who = [r.cdn, r.server].filter(Boolean).join(' \u2192 ');
+  const answer = r.status == null ? t('report_error', errorText(r.error ?? 'no answer'))
+    : who ? t('report_statusFrom', r.status, who) : t('report_status', r.status);
+  return [
+    t('report_title'),
+    t('report_page', r.url),
+    t('report_time', utcTime(r.atMs), localTime(r.atMs)),
+    t('report_failingFor', formatDuration(r.atMs - r.failingSinceMs), utcTime(r.failingSinceMs)),
+    answer,
+    t('report_meaning', diagSentence(v)),
+    r.requestIds.length ? t('report_ids') : t('report_noIds'),
+    ...r.requestIds.map(([name, value]) => `  ${name}: ${value}`),
+    r.tried.length ? t('report_tried', r.attempts, fixList(r.tried)) : r.attempts ? t('report_checked', r.attempts) : t('report_notYet'),
+    r.retryAfterS != null ? t('report_retryAfter', formatDuration(r.retryAfterS * 1000)) : '',
+    t('report_footer'),
+  ].filter(Boolean).join('\n');
+}
+
+function renderForSite(v) {
+  const shown = !!v.report && v.state !== 'healthy';
+  show('forSite', shown);
+  if (!shown) return;
+  // A plain link: nothing reaches the archive before the user follows it.
+  const saved = `https://web.archive.org/web/${v.url}`;
+  if ($('savedCopy').getAttribute('href') !== saved) $('savedCopy').href = saved;
+  if ($('reportBox').open && document.activeElement !== $('reportText')) $('reportText').value = reportText(v);
+}
+
+async function copyReport() {
+  const text = reportText(view);
+  $('reportText').value = text;
+  try {
+    await navigator.clipboard.writeText(text);
+    $('copyStatus').textContent = t('reportCopied');
+  } catch {
+    // No clipboard access: the text is selected in the open box, ready for Ctrl+C.
+    $('reportBox').open = true;
+    $('reportText').focus();
+    $('reportText').select();
+    $('copyStatus').textContent = t('reportCopyFailed');
+  }
+}
+
 /** What the card shows: the tab's state, or that Bounceback is off for its site. */
 const shownState = (v) => (v.state === 'healthy' && !v.siteEnabled ? 'siteOff' : v.state);
 
@@ -67,6 +152,7 @@ function headline(v) {
 }
 
 function seenLine(v) {
+  if (v.lastStatus == null && v.lastError) return t('seenNoAnswer', errorText(v.lastError));
   const what = errorText(v.summary) || (v.lastStatus ? `HTTP ${v.lastStatus}` : errorText(v.lastError));
   if (!what) return '';
   return v.vendor && !v.summary ? t('seenFrom', v.vendor, what) : t('seen', what);
@@ -78,6 +164,7 @@ function render(v) {
   if (status.dataset.state !== shownState(v)) {
     status.dataset.state = shownState(v);
     $('headline').textContent = shownState(v) === 'siteOff' ? t('state_siteOff') : headline(v);
+    $('copyStatus').textContent = '';
     closeConfirm();
   }
   const recovering = v.active;
@@ -96,6 +183,9 @@ function render(v) {
   const step = recovering && v.nextStep ? t(`next_${v.nextStep}`) : '';
   $('nextStep').textContent = step ? t('nextStepIs', step) : '';
   show('nextStep', !!step);
+
+  renderPath(v);
+  renderForSite(v);
 
   const reasons = $('reasons');
   reasons.replaceChildren(...v.reasons.map((r) => Object.assign(document.createElement('li'), { textContent: r })));
@@ -243,6 +333,10 @@ async function main() {
   for (const id of ['retryNow', 'stop', 'hardReload', 'watchWhenBack', 'resubmit']) {
     $(id).addEventListener('click', () => command({ type: id }));
   }
+  $('copyReport').addEventListener('click', () => copyReport().catch(showError));
+  $('reportBox').addEventListener('toggle', () => {
+    if ($('reportBox').open && view?.report) $('reportText').value = reportText(view);
+  });
   $('siteEnabled').addEventListener('change', (e) => command({ type: 'setSiteEnabled', enabled: e.target.checked }));
   $('clearCookies').addEventListener('click', () => ($('cookieConfirm').hidden ? openConfirm() : closeConfirm()));
   $('cookieConfirmNo').addEventListener('click', () => {

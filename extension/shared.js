@@ -4,12 +4,15 @@
 /** The WebExtension API namespace: `browser` in Firefox, `chrome` in Chromium (MV3 returns promises in both). */
 export const api = globalThis.browser ?? globalThis.chrome;
 
-/** Response headers the detector reads; everything else is dropped before it reaches the core. */
+/** Response headers the core reads (the detector, the diagnosis, the report's request ids); everything else is dropped before it reaches the core. */
 export const HEADERS_OF_INTEREST = new Set([
   'server', 'via', 'retry-after', 'content-type', 'x-powered-by', 'x-cache',
   'cf-ray', 'cf-mitigated', 'cf-cache-status', 'x-amz-cf-id', 'x-amz-cf-pop', 'x-served-by',
   'x-vercel-error', 'x-vercel-id', 'x-nf-request-id', 'fly-request-id', 'x-github-request-id',
   'x-azure-ref', 'x-ms-request-id', 'x-akamai-transformed',
+  // Request identifiers for the report to the site (src/engine/diagnosis.rs REQUEST_ID_HEADERS).
+  'x-request-id', 'x-correlation-id', 'x-amzn-requestid', 'x-amzn-trace-id', 'x-fastly-request-id',
+  'x-msedge-ref', 'akamai-grn',
 ]);
 
 /** The site access Bounceback needs (manifest host_permissions); users may withhold it in Firefox. */

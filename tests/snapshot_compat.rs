@@ -61,6 +61,23 @@ fn an_old_snapshot_shows_the_same_views() {
 }
 
 #[test]
+fn an_old_snapshot_shows_which_hop_failed() {
+    // Written before the engine kept evidence: the diagnosis comes from what it did keep.
+    let engine = Engine::restore_json(OLD_SNAPSHOT).expect("the old snapshot restores");
+    let old = json(OLD_VIEWS);
+    let now = old["nowMs"].as_f64().expect("nowMs");
+    for view in old["views"].as_array().expect("views") {
+        let tab_id = view["tabId"].as_i64().expect("tabId");
+        let new = serde_json::to_value(engine.tab_view(tab_id, now)).expect("serialises");
+        let failed = view["state"] != "healthy" && (view["lastStatus"].is_u64() || view["lastError"].is_string());
+        assert_eq!(new["diagnosis"].is_object(), failed, "tab {tab_id}: {}", new["diagnosis"]);
+        assert_eq!(new["report"].is_object(), failed, "tab {tab_id}");
+    }
+    let v = serde_json::to_value(engine.tab_view(7, now)).expect("serialises");
+    assert_eq!((v["diagnosis"]["finding"].as_str(), v["report"]["status"].as_u64()), (Some("appError"), Some(500)));
+}
+
+#[test]
 fn an_old_snapshot_carries_on() {
     let mut engine = Engine::restore_json(OLD_SNAPSHOT).expect("the old snapshot restores");
     let now = json(OLD_VIEWS)["nowMs"].as_f64().expect("nowMs");

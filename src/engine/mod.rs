@@ -18,6 +18,7 @@
 //! - `escalation`: a healthy origin's next step per tab, reloads, clearing cookies, giving up;
 //! - `inspection`: open tabs whose load was not watched, to be looked into;
 //! - `commands`: the user's one-click commands;
+//! - [`diagnosis`]: which hop of the path to the site failed;
 //! - [`view`]: the popup's view and the badges; [`badge`]: the badge's data;
 //! - `policy`: what the settings and per-site choices allow;
 //! - [`recovery`]: one tab's recovery state and its advice; [`incident`]: the history;
@@ -27,6 +28,7 @@
 pub mod backoff;
 pub mod badge;
 mod commands;
+pub mod diagnosis;
 mod escalation;
 mod events;
 pub mod incident;
@@ -223,7 +225,7 @@ impl Engine {
                 let verdict = detect::classify(&PageInput { status: Some(status), headers: &headers, now_ms: now, ..Default::default() });
                 let retry_after_s = verdict.retry_after_s;
                 let trigger = self.status_triggers(status, &verdict, retry_after_s);
-                let failure = Failure::of_load(Some(status), None, Some(verdict), retry_after_s);
+                let failure = Failure { headers, ..Failure::of_load(Some(status), None, Some(verdict), retry_after_s) };
                 self.navigation_outcome(tab_id, &url, &method, if trigger { Ok(failure) } else { Err(status) }, now, &mut out);
             }
             Event::NavigationFailed { tab_id, url, method, error } => {
@@ -299,9 +301,12 @@ impl Engine {
     fn next_deadline(&self) -> Option<f64> {
         let mut best: Option<f64> = None;
         let mut consider = |t: f64| best = Some(best.map_or(t, |b| b.min(t)));
-        for o in self.origins.values() {
+        let paused = self.paused_origins();
+        for (key, o) in self.origins.iter() {
             if let Some(p) = &o.in_flight {
                 consider(p.deadline_ms);
+            } else if paused.contains(key) {
+                // Waits for the connection (see `diagnosis`): another origin's probe wakes it.
             } else if let (Some(n), true) = (o.next_ms, self.online) {
                 consider(n);
             }

@@ -11,6 +11,7 @@
 //! listened) starts an *unwatched* recovery: status and method unknown, so a probe confirms
 //! the failure first and the page comes back by a fresh GET navigation, never a reload.
 
+use super::diagnosis::Evidence;
 use super::incident::{Fix, FixedBy, Outcome};
 use super::recovery::{self, ErrorName, Phase, Step, TabRecovery};
 use super::{url, Action, Engine, NotifyKind, OriginState, TabId};
@@ -40,6 +41,8 @@ pub(super) struct Failure {
     pub(super) error: Option<ErrorName>,
     pub(super) verdict: Option<Verdict>,
     pub(super) retry_after_s: Option<f64>,
+    /// The response headers the shell sent (empty without a response).
+    pub(super) headers: Vec<(String, String)>,
     /// Seen in the page's text, not in its status.
     pub(super) by_text: bool,
     /// The failing load itself was not watched: its status and method are unknown.
@@ -49,7 +52,7 @@ pub(super) struct Failure {
 impl Failure {
     /// A failure seen in a navigation's status or network error.
     pub(super) fn of_load(status: Option<u16>, error: Option<ErrorName>, verdict: Option<Verdict>, retry_after_s: Option<f64>) -> Failure {
-        Failure { status, error, verdict, retry_after_s, by_text: false, unwatched: false }
+        Failure { status, error, verdict, retry_after_s, headers: Vec::new(), by_text: false, unwatched: false }
     }
 }
 
@@ -77,6 +80,10 @@ fn note_failure(t: &mut TabRecovery, f: &Failure) {
     } else if let Some(e) = &f.error {
         t.summary = e.as_str().to_string();
     }
+    t.evidence = match (&f.status, &f.error) {
+        (None, Some(e)) => Some(Evidence::unanswered(e.clone())),
+        _ => Some(Evidence::answered(f.status, &f.headers, t.vendor.clone())),
+    };
 }
 
 impl Engine {
@@ -126,6 +133,15 @@ impl Engine {
         let (title, text, structure) = (page.title.as_str(), page.text.as_str(), page.structure.as_ref());
         if !self.settings.text_detection {
             return;
+        }
+        if let Some(t) = self.tabs.get_mut(&tab_id).filter(|t| same_page(&t.url, url)) {
+            // Already recovering: the page's text names who made it, for the diagnosis.
+            if let Some(ev) = t.evidence.as_mut().filter(|ev| ev.status.is_some()) {
+                let verdict = detect::classify(&PageInput { status: ev.status, headers: &ev.headers, title, text, now_ms: now, structure });
+                if verdict.vendor.is_some() {
+                    ev.vendor = verdict.vendor;
+                }
+            }
         }
         if let Some(t) = self.tabs.get(&tab_id).filter(|t| same_page(&t.url, url)) {
             if matches!(t.phase, Phase::Verifying { .. }) {
@@ -195,6 +211,7 @@ impl Engine {
             by_text: f.by_text,
             unwatched: f.unwatched,
             badge: None,
+            evidence: None,
         };
         note_failure(&mut tab, &f);
         if !resendable {

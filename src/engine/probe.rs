@@ -325,10 +325,9 @@ impl Engine {
         }
         for &tab_id in &waiting {
             if let Some(t) = self.tabs.get_mut(&tab_id) {
-                match status {
-                    Some(_) if error_page => {}
-                    Some(s) => t.saw_status(s),
-                    None => t.last_error = Some(error.clone().unwrap_or(ErrorName::Core(CoreError::NoAnswer))),
+                // A 200 whose body is still an error page says nothing new about the status.
+                if !(status.is_some() && error_page) {
+                    t.saw_probe_failure(status, &error.clone().unwrap_or(ErrorName::Core(CoreError::NoAnswer)));
                 }
             }
         }
@@ -411,8 +410,13 @@ impl Engine {
 
     /// Send the probes that are due.
     pub(super) fn send_due_probes(&mut self, now: f64, out: &mut Vec<Action>) {
-        let due: Vec<String> =
-            self.origins.iter().filter(|(_, o)| o.in_flight.is_none() && o.next_ms.is_some_and(|t| t <= now)).map(|(k, _)| k.clone()).collect();
+        let paused = self.paused_origins();
+        let due: Vec<String> = self
+            .origins
+            .iter()
+            .filter(|(k, o)| o.in_flight.is_none() && o.next_ms.is_some_and(|t| t <= now) && !paused.contains(k))
+            .map(|(k, _)| k.clone())
+            .collect();
         for origin_key in due {
             // After a failed credentialed probe, the next one goes without credentials (once
             // per outage): it costs no extra request unless the site answers it healthily.

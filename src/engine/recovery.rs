@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::badge::Badge;
+use super::diagnosis::Evidence;
 use super::events::TabId;
 use super::incident::{Fix, FixedBy, Incident, Outcome};
 use crate::settings::CookieClearing;
@@ -162,6 +163,9 @@ pub struct TabRecovery {
     pub unwatched: bool,
     /// The badge last shown, so that only changes are sent.
     pub badge: Option<Badge>,
+    /// The latest failure as evidence of which hop failed (absent in older snapshots).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
 }
 
 const MAX_STATUSES: usize = 16;
@@ -190,6 +194,18 @@ impl TabRecovery {
         if !self.statuses.contains(&status) && self.statuses.len() < MAX_STATUSES {
             self.statuses.push(status);
         }
+    }
+
+    /// Note what a failed probe saw: a status from the site, or no answer. The headers of
+    /// the failing page stay (they name who answers and identify the request).
+    pub fn saw_probe_failure(&mut self, status: Option<u16>, error: &ErrorName) {
+        match status {
+            Some(s) => self.saw_status(s),
+            None => self.last_error = Some(error.clone()),
+        }
+        let ev = self.evidence.get_or_insert_with(Evidence::default);
+        ev.status = status;
+        ev.error = if status.is_some() { None } else { Some(error.clone()) };
     }
 
     /// Note something tried.
@@ -405,6 +421,7 @@ mod tests {
             by_text: false,
             unwatched: false,
             badge: None,
+            evidence: None,
         };
         assert_eq!(
             t.advice(CookieClearing::Never),

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::badge::{colors, Badge};
+use super::diagnosis::{Diagnosis, Report};
 use super::events::TabId;
 use super::incident::Fix;
 use super::recovery::{Advice, ErrorName, Phase, Step, TabRecovery};
@@ -47,6 +48,10 @@ pub struct TabView {
     pub tried: Vec<Fix>,
     /// While watching: when the watch ends.
     pub watch_until_ms: Option<f64>,
+    /// Which hop of the path to the site failed (while the tab is in recovery).
+    pub diagnosis: Option<Diagnosis>,
+    /// The report for the site's support, as data for the UI to word (with the diagnosis).
+    pub report: Option<Report>,
 }
 
 /// Where a tab stands, as the popup, the badge's title and the banner name it.
@@ -155,6 +160,8 @@ impl Engine {
                 advice: Vec::new(),
                 tried: vec![],
                 watch_until_ms: None,
+                diagnosis: None,
+                report: None,
             };
         };
         let origin = self.origins.get(&t.origin);
@@ -169,6 +176,8 @@ impl Engine {
             _ => ViewState::Recovering,
         };
         let next_attempt_at_ms = match t.phase {
+            // Paused for the user's connection (see `diagnosis`): no time to count down to.
+            Phase::Waiting if self.paused_origins().contains(&t.origin) => None,
             Phase::Waiting | Phase::Watching { .. } => origin.and_then(|o| o.next_ms),
             _ => None,
         };
@@ -178,6 +187,7 @@ impl Engine {
             Phase::Reloading { .. } | Phase::Verifying { .. } | Phase::ClearingCookies { .. } => Some(t.step.escalate().into()),
             _ => None,
         };
+        let (diagnosis, report) = self.diagnosis_of(t, now_ms).unzip();
         TabView {
             tab_id,
             state,
@@ -203,6 +213,8 @@ impl Engine {
                 Phase::Watching { until_ms } => Some(until_ms),
                 _ => None,
             },
+            diagnosis,
+            report,
         }
     }
 

@@ -17,6 +17,21 @@ function variants(path, name) {
   return [...body.matchAll(/^ {4}([A-Z]\w*)/gm)].map(([, v]) => v[0].toLowerCase() + v.slice(1));
 }
 
+test('the languages Bounceback speaks are all there', () => {
+  for (const l of ['en', 'de', 'es', 'fr', 'pt_BR', 'ja']) assert.ok(LOCALES.includes(l), `_locales/${l}`);
+});
+
+test('every message is translated, with the same placeholders as English', () => {
+  const placeholders = (text) => [...new Set(text.match(/\$\d/g) ?? [])].sort().join(',');
+  for (const l of LOCALES) {
+    for (const [key, { message }] of Object.entries(messages.en)) {
+      const theirs = messages[l][key]?.message;
+      assert.ok(typeof theirs === 'string' && theirs.trim(), `${l}: ${key} is missing or empty`);
+      assert.equal(placeholders(theirs), placeholders(message), `${l}: ${key} has other placeholders than English`);
+    }
+  }
+});
+
 test('every locale has the same keys', () => {
   const [first, ...rest] = LOCALES;
   for (const l of rest) assert.deepEqual(Object.keys(messages[l]).sort(), Object.keys(messages[first]).sort(), `${l} vs ${first}`);
@@ -41,7 +56,11 @@ test('every code the core sends has words', () => {
     ...variants('src/settings.rs', 'FieldErrorCode').map((c) => `fieldError_${c}`),
     ...variants('src/settings.rs', 'NoticeCode').map((c) => `notice_${c}`),
     ...variants('src/engine/events.rs', 'NotifyKind').flatMap((c) => [`notify_${c}_title`, `notify_${c}_message`]),
+    ...variants('src/engine/diagnosis.rs', 'Finding').map((c) => `diag_${c}`),
+    ...variants('src/engine/diagnosis.rs', 'Hop').map((c) => `hop_${c}`),
+    ...['ok', 'broken', 'unknown'].map((s) => `hopState_${s}`),
   ];
+  assert.ok(codes.includes('diag_cdnOriginTimedOut') && codes.includes('hop_application'), 'the diagnosis codes are read');
   for (const l of LOCALES) {
     for (const key of codes) assert.ok(messages[l][key], `${l}: ${key}`);
   }

@@ -76,6 +76,16 @@ export async function launchChromium({ extDir, chromiumBin = process.env.CHROMIU
       return (await context.cookies(url)).map((c) => c.name).sort();
     },
 
+    /**
+     * The text on the system clipboard, read back by `tab`, a web page (http or https: Chromium
+     * grants clipboard permissions to web origins only) allowed to read it as a user would allow it.
+     */
+    async clipboardText(tab) {
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(tab.page.url()).origin });
+      await tab.page.bringToFront();
+      return tab.page.evaluate(() => navigator.clipboard.readText());
+    },
+
     /** Runs a function in the background service worker (Chromium only). */
     async backgroundEval(fnSource, ...fnArgs) {
       const sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20_000 }));
@@ -109,6 +119,27 @@ function makeTab(page, browser) {
         `async (url) => (await chrome.tabs.query({})).filter((t) => t.url === url).map((t) => t.id)`, url);
       if (ids.length !== 1) throw new Error(`cannot tell which tab shows ${url}: ${JSON.stringify(ids)}`);
       return ids[0];
+    },
+    /** Follows the system's light or dark mode as given ('light' | 'dark'). */
+    colorScheme: (scheme) => page.emulateMedia({ colorScheme: scheme }),
+    /**
+     * The markup of the (closed) shadow root of the first `selector` element: closed to the page,
+     * not to the browser's DevTools protocol, which this reads it through.
+     */
+    async closedShadowHtml(selector) {
+      const cdp = await page.context().newCDPSession(page);
+      try {
+        const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
+        const [name] = selector.split(/[^\w-]/);
+        const find = (n) => (n.localName === name ? n : [...(n.children ?? []), ...(n.shadowRoots ?? [])].map(find).find(Boolean));
+        const host = find(root);
+        if (!host?.shadowRoots?.length) throw new Error(`no shadow root on ${selector}`);
+        const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: host.shadowRoots[0].backendNodeId });
+        const { result } = await cdp.send('Runtime.callFunctionOn', { objectId: object.objectId, functionDeclaration: 'function () { return this.innerHTML; }', returnByValue: true });
+        return result.value;
+      } finally {
+        await cdp.detach().catch(() => {});
+      }
     },
     close: () => page.close().catch(() => {}),
   };

@@ -317,6 +317,28 @@ export async function launchFirefox({
         const el = await wd('POST', '/element', { using: 'css selector', value: selector });
         await wd('POST', `/element/${el[ELEMENT_KEY]}/click`, {});
       }),
+      // The markup of the first `selector` element's shadow root, open or closed: WebDriver's
+      // Get Element Shadow Root reaches closed ones too (they are closed to pages, not to automation).
+      closedShadowHtml: (selector) => op(async () => {
+        const el = await wd('POST', '/element', { using: 'css selector', value: selector });
+        const root = await wd('GET', `/element/${el[ELEMENT_KEY]}/shadow`);
+        return execScript('(root) => root.innerHTML', [root]);
+      }),
+      // Dark or light mode comes from the launch prefs (ui.systemUsesDarkTheme) in Firefox.
+      colorScheme: async (scheme) => {
+        // A page that has just loaded may still be replacing its document: ask again.
+        let dark;
+        for (let i = 0; ; i++) {
+          try {
+            dark = await tab.evaluate(`() => matchMedia('(prefers-color-scheme: dark)').matches`);
+            break;
+          } catch (e) {
+            if (i >= 20) throw e;
+            await sleep(150);
+          }
+        }
+        if (dark !== (scheme === 'dark')) throw new Error(`this Firefox was launched in ${dark ? 'dark' : 'light'} mode; launch it with prefs { 'ui.systemUsesDarkTheme': ${scheme === 'dark' ? 1 : 0} }`);
+      },
       // One key ('Tab', 'Enter', 'Escape', ' ' or a character), as a keyboard user presses it.
       press: (key) => op(async () => {
         const value = WEBDRIVER_KEYS[key] ?? key;
@@ -419,6 +441,17 @@ export async function launchFirefox({
         if (back && back !== helper) await ensure(back).catch(() => { current = null; });
       }
     }),
+
+    /** The text on the system clipboard, read by the browser itself (nsIClipboard, chrome context). */
+    clipboardText: () => queued(() => inChrome(`() => {
+      const trans = Cc['@mozilla.org/widget/transferable;1'].createInstance(Ci.nsITransferable);
+      trans.init(null);
+      trans.addDataFlavor('text/plain');
+      Services.clipboard.getData(trans, Ci.nsIClipboard.kGlobalClipboard);
+      const out = {};
+      try { trans.getTransferData('text/plain', out); } catch { return ''; }
+      return out.value.QueryInterface(Ci.nsISupportsString).data;
+    }`)),
 
     /** The names of the cookies the browser would send to `url`, read by the browser itself (not the extension). */
     cookieNames: (url) => queued(() => inChrome(`(url) => {

@@ -24,6 +24,7 @@
 //                    'soft': answer 200 with a Cloudflare-style "502: Bad gateway" page.
 //   failStatus:      status for 'status' mode (any; 500/502/503/504 get nginx bodies).
 //   failHeaders: {}  extra headers on failures, e.g. { 'Retry-After': '4' }.
+//   failBody:        body of 'status' failures instead of nginx's (e.g. cloudflareErrorBody(522)).
 //   okBody:          body of successful answers (default: a small "Recovered" page).
 //   okHeaders: {}    extra headers on successes. Successes carry `Cache-Control: no-store`
 //                    unless okHeaders sets its own cache-control.
@@ -66,6 +67,16 @@ export function nginxErrorBody(status) {
     `<center><h1>${status} ${reason}</h1></center>\r\n` +
     `<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>\r\n`
   );
+}
+
+/** A Cloudflare-style error page for its own 52x statuses (the wording of its 522 page). */
+export function cloudflareErrorBody(status, host = 'example.com') {
+  const what = { 521: 'Web server is down', 522: 'Connection timed out', 523: 'Origin is unreachable', 524: 'A timeout occurred' }[status] ?? 'Error';
+  return `<!DOCTYPE html><html lang="en-US"><head><title>${host} | ${status}: ${what}</title></head>
+<body><h1>${what} <span>Error code ${status}</span></h1>
+<p>Visit cloudflare.com for more information.</p>
+<p>You: Browser Working. Cloudflare: Working. ${host}: Host Error.</p>
+<p>Cloudflare Ray ID: 8a1b2c3d4e5f6789</p></body></html>`;
 }
 
 export function cloudflareSoftBody(host = 'example.com') {
@@ -272,7 +283,7 @@ export async function startFlakyServer({ lifetimeMs = 600_000, log = false } = {
         'Content-Type': 'text/html',
         ...cookieHeaders,
         ...spec.failHeaders,
-      }, nginxErrorBody(status), NGINX_REASONS[status]);
+      }, spec.failBody ?? nginxErrorBody(status), NGINX_REASONS[status]);
       return;
     }
     say(req.method, path, 'OK');
