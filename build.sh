@@ -232,9 +232,32 @@ test_lint() {
 }
 
 test_e2e() {
-  say "End to end: the built extension in headless Chromium and Firefox"
+  say "Shell tests: message checks, packages, locales, restarts under a fake browser"
   node --test tests/shell/
-  node --test --test-concurrency=1 tests/e2e/
+  # The two browsers' suites run side by side, each in its own process and browser: most of
+  # their time is spent waiting out recovery schedules, not computing. Files that need no
+  # extension browser (the test server's own tests, the Firefox driver's) run once.
+  say "End to end: the built extension in headless Chromium and Firefox, side by side"
+  local logs="$ROOT/target/e2e" status=0 chromium_files=() firefox_files=() f
+  mkdir -p "$logs"
+  for f in tests/e2e/*.test.mjs; do
+    case "$f" in
+      */firefox.test.mjs) firefox_files+=("$f") ;;
+      */server.test.mjs | */locale.test.mjs) chromium_files+=("$f") ;;
+      *) chromium_files+=("$f"); firefox_files+=("$f") ;;
+    esac
+  done
+  E2E_BROWSERS=chromium node --test --test-concurrency=1 "${chromium_files[@]}" > "$logs/chromium.log" 2>&1 &
+  local chromium_pid=$!
+  E2E_BROWSERS=firefox node --test --test-concurrency=1 "${firefox_files[@]}" > "$logs/firefox.log" 2>&1 &
+  local firefox_pid=$!
+  wait "$chromium_pid" || status=1
+  wait "$firefox_pid" || status=1
+  for f in chromium firefox; do
+    say "End to end, $f (log: target/e2e/$f.log)"
+    cat "$logs/$f.log"
+  done
+  [ "$status" -eq 0 ] || die "end-to-end tests failed (see above, or target/e2e/*.log)"
 }
 
 run_tests() {
