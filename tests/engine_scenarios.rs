@@ -1067,6 +1067,27 @@ fn tabs_found_are_inspected_only_when_unknown_enabled_and_web() {
 }
 
 #[test]
+fn a_page_report_that_overtakes_its_own_loads_end_is_not_undone_by_that_200() {
+    // Firefox can deliver the content script's report of a 200 error page before webRequest's
+    // onCompleted of the same load: the load's 200 that follows must not end the recovery.
+    let mut h = H::new(Settings::default());
+    h.send(Event::NavigationStarted { tab_id: 1, url: URL.into(), method: Some("GET".into()) });
+    h.at(T0 + 300.0).send(soft_error_text(1, URL));
+    assert_ne!(h.state(1), ViewState::Healthy, "the text started a recovery");
+    h.at(T0 + 400.0).send(nav(1, URL, "GET", 200, vec![]));
+    // No second report comes for that load (it was already sent): still not well, later too.
+    let out = h.at(T0 + 9_000.0).send(Event::WokeUp);
+    assert_ne!(h.state(1), ViewState::Healthy, "its own load's 200 said nothing new: {out:?}");
+    assert!(h.e.incidents().is_empty(), "nothing recovered");
+    // A 200 long after (a load of the page that is not the one reported) is judged as before.
+    let mut h = H::new(Settings::default());
+    h.send(Event::NavigationStarted { tab_id: 2, url: URL.into(), method: Some("GET".into()) });
+    h.send(soft_error_text(2, URL));
+    h.at(T0 + 60_000.0).send(nav(2, URL, "GET", 200, vec![]));
+    assert_eq!(h.state(2), ViewState::Recovering, "verifying the page's text");
+}
+
+#[test]
 fn a_tab_being_inspected_is_never_called_fine_until_its_report_or_five_seconds() {
     let found = |tab: TabId| Event::TabsFound { tabs: vec![bounceback::engine::FoundTab { tab_id: tab, url: URL.into() }] };
     let mut h = H::new(Settings::default());

@@ -110,9 +110,13 @@ impl Engine {
                     t.unwatched = false;
                 }
                 let verify = t.by_text && self.settings.text_detection && t.phase.is_active();
+                // The end of the very load whose text started this recovery, reported after the
+                // text (Firefox can deliver the page's report first): its 200 says nothing new.
+                let own_load = t.by_text && t.attempts == 0 && t.phase == Phase::Waiting && now - t.started_ms < VERIFY_MS;
                 match outcome {
                     Ok(f) => self.failed_again(tab_id, method, f, now),
                     Err(status) if status >= 400 => self.stop(tab_id, out),
+                    Err(status) if own_load => t.saw_status(status),
                     Err(_) if verify => {
                         if let Some(t) = self.tabs.get_mut(&tab_id) {
                             t.phase = Phase::Verifying { deadline_ms: now + VERIFY_MS };

@@ -122,7 +122,12 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
         const softId = await soft.waitFor(() => soft.browserTabId(), { message: 'the tab id' });
         const hardId = await hard.waitFor(() => hard.browserTabId(), { message: 'the tab id' });
         for (const [tabId, what] of [[softId, '200 error page'], [hardId, '502']]) {
-          await soft.waitFor(async () => (await api.view(tabId)).state === 'gaveUp', { timeout: 200_000, interval: 1000, message: `the ${what} given up` });
+          let last = null;
+          await soft.waitFor(async () => (last = await api.view(tabId)).state === 'gaveUp', { timeout: 200_000, interval: 1000, message: `the ${what} given up` })
+            .catch((e) => {
+              const { state, attempt, tried, nextStep, lastStatus, summary } = last ?? {};
+              throw new Error(`${e.message}; its view: ${JSON.stringify({ state, attempt, tried, nextStep, lastStatus, summary })}; the site saw ${JSON.stringify(timeline(server, what === '502' ? '/fc-502' : '/fc-200'))}`);
+            });
         }
         for (const [path, tabId] of [['/fc-200', softId], ['/fc-502', hardId]]) {
           const seen = timeline(server, path);
