@@ -110,9 +110,12 @@ impl Engine {
                     t.unwatched = false;
                 }
                 let verify = t.by_text && self.settings.text_detection && t.phase.is_active();
-                // The end of the very load whose text started this recovery, reported after the
-                // text (Firefox can deliver the page's report first): its 200 says nothing new.
-                let own_load = t.by_text && t.attempts == 0 && t.phase == Phase::Waiting && now - t.started_ms < VERIFY_MS;
+                // A load that ends well while the recovery still waits (nothing reloaded yet) is
+                // the very load whose text started it, reported after the text (Firefox can
+                // deliver the page's report first, and probes may have answered meanwhile), or
+                // a load by the user: its 200 says nothing about the page's text, and the next
+                // probe (which reads the body) tells whether the site is well.
+                let own_load = t.by_text && t.phase == Phase::Waiting;
                 match outcome {
                     Ok(f) => self.failed_again(tab_id, method, f, now),
                     Err(status) if status >= 400 => self.stop(tab_id, out),
