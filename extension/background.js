@@ -301,7 +301,7 @@ async function showTab({ tabId }) {
   if (tab) await api.windows.update(tab.windowId, { focused: true }).catch(() => {});
 }
 
-/** Most bytes of a probe's body read when the core asks for it (what the core judges). */
+/** Sends a probe the core asked for; a body it asked to read is cut at MAX_PAGE_HTML bytes. */
 async function probe({ probeId, url, method, credentials, timeoutMs, readBody }) {
   const result = { type: 'probeCompleted', probeId };
   try {
