@@ -468,12 +468,18 @@ api.webRequest.onBeforeRequest.addListener((d) => {
   dispatch({ type: 'navigationStarted', tabId: d.tabId, url: d.url, method: d.method });
 }, MAIN_FRAME);
 
-// A page's report (pageHtmlSeen) can overtake the webRequest event of its own load (Firefox,
-// with many tabs loading): the core judges a page by the load it has seen, so a report whose
-// load was seen starting waits for that load's end, at most LOAD_WAIT_MS. A page whose load was
-// never seen starting (it loaded before we listened: Firefox injects content scripts into open
-// tabs at install) has nothing to wait for. In memory only: after a restart nothing waits.
+// A page's report (pageHtmlSeen) can overtake the webRequest events of its own load: the core
+// judges a page by the load it has seen (its status, and its method: the page a form's POST
+// brought must never be taken for a GET), so a report waits for its load's end.
+// - A load seen starting: until its end, at most LOAD_WAIT_MS.
+// - A load not seen at all: Firefox can deliver the page's report before even the
+//   onBeforeRequest of the load that made it (seen with a form's POST answered 502), so the
+//   report waits UNSEEN_WAIT_MS for that load to show up, and then for its end. A page that
+//   loaded before we listened (Firefox injects content scripts into open tabs at install) pays
+//   that wait once; a page we inspect ourselves was loaded before we asked, and does not wait.
+// In memory only: after a restart nothing waits.
 const LOAD_WAIT_MS = 5000;
+const UNSEEN_WAIT_MS = 1500;
 const startedUrl = new Map(); // tabId -> URL (without fragment) of a main-frame load under way
 const loadedUrl = new Map(); // tabId -> URL (without fragment) of its last main-frame load seen
 const loadWaiters = new Map(); // tabId -> resolvers
@@ -487,12 +493,15 @@ function loadSeen(tabId, url) {
   for (const resolve of loadWaiters.get(tabId) ?? []) resolve();
   loadWaiters.delete(tabId);
 }
-function loadOf(tabId, url) {
-  if (loadedUrl.get(tabId) === withoutFragment(url)) return Promise.resolve();
-  if (startedUrl.get(tabId) !== withoutFragment(url)) return Promise.resolve();
+function loadOf(tabId, url, { inspecting = false } = {}) {
+  const page = withoutFragment(url);
+  const started = () => startedUrl.get(tabId) === page;
+  if (loadedUrl.get(tabId) === page || (inspecting && !started())) return Promise.resolve();
   return new Promise((resolve) => {
     loadWaiters.set(tabId, [...(loadWaiters.get(tabId) ?? []), resolve]);
-    setTimeout(resolve, LOAD_WAIT_MS);
+    // Resolved by the load's end (loadSeen), or at the latest by these timers.
+    if (started()) setTimeout(resolve, LOAD_WAIT_MS);
+    else setTimeout(() => (started() ? setTimeout(resolve, LOAD_WAIT_MS) : resolve()), UNSEEN_WAIT_MS);
   });
 }
 
@@ -577,7 +586,7 @@ async function handleMessage(message, sender) {
     const tab = pageTab(sender, 'page html');
     const { html } = validatePageHtml(message);
     // A report can overtake the end of its own load; it waits for it (see loadOf).
-    await loadOf(tab.id, sender.url);
+    await loadOf(tab.id, sender.url, { inspecting: reported.has(tab.id) });
     // The core judges the page from this HTML with the same extractor the corpus tests run.
     await dispatch({ type: 'pageHtmlSeen', tabId: tab.id, url: sender.url, html: utf8Prefix(html, MAX_PAGE_HTML) });
     reported.get(tab.id)?.();
