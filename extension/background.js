@@ -391,12 +391,13 @@ function inspectTab({ tabId, url }) {
     if (tab?.url !== url) return;
     const report = new Promise((resolve) => reported.set(tabId, resolve));
     // The content script itself, so the page is reported exactly as a watched one is. It
-    // answers whether it sent a report (a healthy-looking page sends none).
+    // answers whether the page sent a report: 'none' (a healthy-looking page sends none),
+    // 'pending' or 'done' (the content script the browser injected may have sent it first).
     const results = await api.scripting.executeScript({ target: { tabId, frameIds: [0] }, files: ['content.js'] })
       .catch(() => null); // A page we may not script (store pages, error pages): nothing to see.
-    // Its report is handled before this inspection counts as ended (bounded: a report the
-    // shell refused never comes).
-    if (results?.[0]?.result === true) await Promise.race([report, new Promise((r) => setTimeout(r, INSPECT_REPORT_MS))]);
+    // A pending report is handled before this inspection counts as ended (bounded: a report
+    // the shell refused never comes, and one handled just before this look began has been).
+    if (results?.[0]?.result === 'pending') await Promise.race([report, new Promise((r) => setTimeout(r, INSPECT_REPORT_MS))]);
   })().finally(() => {
     reported.delete(tabId);
     if (inspections.get(tabId) === done) inspections.delete(tabId);

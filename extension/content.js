@@ -12,12 +12,15 @@
 // strings are set as text, never as HTML. Commands go to the background, which takes the tab
 // from the sender, never from the message.
 //
-// The background also runs this file in tabs that loaded before it listened (inspection); its
-// value, the last expression's, says whether a report was sent. Run twice in one page (the
-// browser injected it too), the second run leaves it to the first while that one is connected.
+// The background also runs this file itself (inspection): in tabs that loaded before it
+// listened, and in a reloaded page whose recovery it verifies. Its value, the last
+// expression's, says whether this page sent a report: 'none', 'pending' (sent, not yet
+// answered) or 'done' (answered: the background has handled it). Run twice in one page (the
+// browser injected it too), the second run leaves the report to the first while that one is
+// connected, and tells where the first one's report stands.
 (() => {
   const api = globalThis.browser ?? globalThis.chrome;
-  if (globalThis.bouncebackListening?.()) return false;
+  if (globalThis.bouncebackListening?.()) return globalThis.bouncebackReport ?? 'none';
   // An instance orphaned by an update or reload of the extension has lost its runtime.
   globalThis.bouncebackListening = () => Boolean(api.runtime?.id);
 
@@ -28,10 +31,10 @@
 
   const title = document.title.slice(0, 512);
   const elements = document.getElementsByTagName('*').length;
-  if (!TITLE_HINT.test(title) && elements > MAX_ELEMENTS) return false;
+  if (!TITLE_HINT.test(title) && elements > MAX_ELEMENTS) return 'none';
 
   const root = document.documentElement;
-  if (!root) return false;
+  if (!root) return 'none';
   const html = root.outerHTML.slice(0, MAX_HTML);
   const msg = (key, ...subs) => api.i18n.getMessage(key, subs.map(String)) || key;
   let banner = null;
@@ -135,7 +138,9 @@ button{background:#5eead4;border-color:#5eead4;color:#042f2e}button.plain{backgr
   api.runtime.onMessage.addListener((message, sender) => {
     if (sender.id === api.runtime.id && message?.type === 'banner' && !dismissed) show(message.view ?? null);
   });
+  globalThis.bouncebackReport = 'pending';
   api.runtime.sendMessage({ type: 'pageHtmlSeen', html })
-    .then((answer) => show(answer?.ok ? answer.reply : null), () => {});
-  return true;
+    .then((answer) => show(answer?.ok ? answer.reply : null), () => {})
+    .finally(() => { globalThis.bouncebackReport = 'done'; });
+  return 'pending';
 })();

@@ -130,6 +130,8 @@ fn run_engine(settings: &Settings, outage_s: f64, tabs: u32, seed: u64) -> RunRe
                         queue.push_back(Event::NavigationCompleted { tab_id, url, method: "GET".into(), status, headers: vec![] });
                     }
                     Action::ClearCookies { tab_id, .. } => queue.push_back(Event::CookiesCleared { tab_id, removed: 0 }),
+                    // A reloaded page is looked into: a healthy one sends no report.
+                    Action::InspectTab { tab_id, .. } => queue.push_back(Event::InspectionEnded { tab_id }),
                     _ => {}
                 }
             }

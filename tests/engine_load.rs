@@ -161,6 +161,8 @@ fn incident_history_stays_bounded_oldest_first() {
         e.handle(Event::UserCommanded { tab_id: i, command: bounceback::engine::Command::RetryNow }, now);
         now += 1.0;
         e.handle(nav(i, &url, 200), now);
+        // The shell's look into the reloaded page ends without a report: it is well.
+        e.handle(Event::InspectionEnded { tab_id: i }, now);
         now += 1.0;
         e.handle(Event::TabClosed { tab_id: i }, now);
     }
@@ -237,6 +239,7 @@ fn after_a_browser_restart_recoveries_end_and_history_and_site_choices_stay() {
     e.handle(nav(1, "https://a.example/", 502), T0);
     e.handle(Event::UserCommanded { tab_id: 1, command: bounceback::engine::Command::RetryNow }, T0 + 1.0);
     e.handle(nav(1, "https://a.example/", 200), T0 + 2.0);
+    e.handle(Event::InspectionEnded { tab_id: 1 }, T0 + 2.0);
     e.handle(Event::UserCommanded { tab_id: 2, command: bounceback::engine::Command::SetSiteEnabled { enabled: false } }, T0 + 3.0);
     e.handle(nav(3, "https://b.example/", 502), T0 + 4.0);
     let before = e.durable_revision();

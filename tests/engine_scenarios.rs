@@ -14,13 +14,26 @@ struct H {
     e: Engine,
     now: f64,
     wake: Option<f64>,
+    /// Whether the shell answers `InspectTab` at once with `InspectionEnded`, as it does for a
+    /// page that looks healthy (no report); off to play the page's report by hand.
+    healthy_pages: bool,
 }
 
 impl H {
     fn new(settings: Settings) -> H {
-        H { e: Engine::new(settings, 42), now: T0, wake: None }
+        H { e: Engine::new(settings, 42), now: T0, wake: None, healthy_pages: true }
     }
     fn send(&mut self, ev: Event) -> Vec<Action> {
+        let mut out = self.send_one(ev);
+        let looks: Vec<TabId> = out.iter().filter_map(|a| if let Action::InspectTab { tab_id, .. } = a { Some(*tab_id) } else { None }).collect();
+        if self.healthy_pages {
+            for tab_id in looks {
+                out.extend(self.send_one(Event::InspectionEnded { tab_id }));
+            }
+        }
+        out
+    }
+    fn send_one(&mut self, ev: Event) -> Vec<Action> {
         let out = self.e.handle(ev, self.now);
         match out.last() {
             Some(Action::ScheduleWakeUp { at_ms }) => self.wake = *at_ms,
@@ -1098,6 +1111,7 @@ fn a_page_report_that_overtakes_its_own_loads_end_is_not_undone_by_that_200() {
 fn a_tab_being_inspected_is_never_called_fine_until_its_report_or_five_seconds() {
     let found = |tab: TabId| Event::TabsFound { tabs: vec![bounceback::engine::FoundTab { tab_id: tab, url: URL.into() }] };
     let mut h = H::new(Settings::default());
+    h.healthy_pages = false; // The page's report, or its absence, is played by hand.
     assert_eq!(h.state(1), ViewState::Healthy, "a tab nobody asked about");
     h.send(found(1));
     assert_eq!(h.state(1), ViewState::Checking, "asked to inspect: not fine yet");
@@ -1106,16 +1120,19 @@ fn a_tab_being_inspected_is_never_called_fine_until_its_report_or_five_seconds()
     assert_ne!(h.state(1), ViewState::Checking);
     assert_ne!(h.state(1), ViewState::Healthy);
     let mut h = H::new(Settings::default());
+    h.healthy_pages = false; // The page's report, or its absence, is played by hand.
     h.send(found(2));
     h.at(T0 + 200.0).send(Event::PageHtmlSeen { tab_id: 2, url: URL.into(), html: "<title>Shop</title><h1>Welcome</h1>".into() });
     assert_eq!(h.state(2), ViewState::Healthy);
     // The shell says the content script has run and sent nothing: fine at once.
     let mut h = H::new(Settings::default());
+    h.healthy_pages = false; // The page's report, or its absence, is played by hand.
     h.send(found(4));
     h.at(T0 + 150.0).send(Event::InspectionEnded { tab_id: 4 });
     assert_eq!(h.state(4), ViewState::Healthy);
     // No word at all from the shell: fine after five seconds.
     let mut h = H::new(Settings::default());
+    h.healthy_pages = false; // The page's report, or its absence, is played by hand.
     h.send(found(3));
     assert_eq!(h.at(T0 + 4_900.0).state(3), ViewState::Checking);
     assert_eq!(h.at(T0 + 5_000.0).state(3), ViewState::Healthy);
@@ -1128,6 +1145,7 @@ fn a_tab_being_inspected_is_never_called_fine_until_its_report_or_five_seconds()
 #[test]
 fn a_tab_failing_before_install_is_confirmed_then_brought_back_by_a_get_never_a_reload() {
     let mut h = H::new(Settings::default());
+    h.healthy_pages = false; // The page's report, or its absence, is played by hand.
     let mut site = SiteLog::default();
     // Found at install: the content script's report of a page whose load we never saw.
     let out = h.send(soft_error_text(1, URL));
@@ -1189,6 +1207,7 @@ fn a_post_result_found_at_install_is_never_resubmitted() {
 fn a_200_error_page_for_ten_minutes_costs_few_growing_gaps_and_gives_up_without_recovered() {
     let ten_min = 10.0 * 60_000.0;
     let mut h = H::new(Settings { max_total_ms: ten_min, ..Settings::default() });
+    h.healthy_pages = false; // The page's report, or its absence, is played by hand.
     let mut site = SiteLog::default();
     site.0.push((0.0, "GET navigation (user)".into()));
     h.fail(1, URL, 200);
@@ -1332,4 +1351,55 @@ fn text_reported_before_the_status_then_a_502_probes_cheaply() {
     h.fail(1, URL, 502);
     let out = h.wake_up();
     assert_eq!(probe_reqs(&out).iter().map(|p| (p.2, p.3)).collect::<Vec<_>>(), [(ProbeMethod::Head, false)]);
+}
+
+#[test]
+fn a_reload_that_brings_a_200_error_page_is_a_failed_attempt_whatever_the_first_status() {
+    // A 502 (seen in the status, not the text); the site's checks pass, but the reloaded page
+    // is a maintenance page served with 200: not recovered, and nobody is told it was.
+    let mut h = H::new(Settings::default());
+    h.healthy_pages = false;
+    h.fail(1, URL, 502);
+    let id = h.probe_until_credentialed(502);
+    let out = h.answer(id, 200);
+    assert_eq!(reloads(&out), vec![(1, false)]);
+    h.send(Event::NavigationStarted { tab_id: 1, url: URL.into(), method: Some("GET".into()) });
+    let out = h.fail(1, URL, 200);
+    assert!(has(&out, |a| matches!(a, Action::InspectTab { tab_id: 1, url } if url == URL)), "the reloaded page is looked into: {out:?}");
+    assert!(!has(&out, |a| matches!(a, Action::Notify { .. } | Action::ClearBadge { .. })));
+    let attempts = h.e.tab_view(1, h.now).attempt;
+    let out = h.send(soft_text(1, URL));
+    assert!(!has(&out, |a| matches!(a, Action::Notify { .. } | Action::ClearBadge { .. })), "{out:?}");
+    assert_eq!(h.state(1), ViewState::Recovering);
+    assert_eq!(h.e.tab_view(1, h.now).attempt, attempts + 1, "a failed attempt");
+    assert!(h.e.incidents().is_empty());
+    // The look that found it ends; that changes nothing.
+    h.send(Event::InspectionEnded { tab_id: 1 });
+    assert_eq!(h.state(1), ViewState::Recovering);
+    // Next time the page is well: the look ends without a report, and it is recovered at once
+    // (not after the verification window).
+    let out = h.wake_up();
+    let (id, _, method, body) = probe_reqs(&out)[0].clone();
+    assert_eq!((method, body), (ProbeMethod::Get, true), "from now on the body tells");
+    let out = h.answer_html(id, 200, WELL_HTML);
+    assert_eq!(reloads(&out).len(), 1, "{out:?}");
+    let out = h.fail(1, URL, 200);
+    assert!(!has(&out, |a| matches!(a, Action::ClearBadge { .. })), "not before the look");
+    let out = h.send(Event::InspectionEnded { tab_id: 1 });
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
+    assert!(has(&out, |a| matches!(a, Action::Notify { kind: NotifyKind::Recovered, .. })));
+    assert_eq!(h.state(1), ViewState::Healthy);
+    assert_eq!(h.e.incidents().len(), 1);
+}
+
+#[test]
+fn without_text_detection_a_reload_answered_200_is_recovered_at_once() {
+    let mut h = H::new(Settings { text_detection: false, ..Settings::default() });
+    h.healthy_pages = false;
+    h.fail(1, URL, 502);
+    let id = h.probe_until_credentialed(502);
+    h.answer(id, 200);
+    let out = h.fail(1, URL, 200);
+    assert!(!has(&out, |a| matches!(a, Action::InspectTab { .. })));
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })));
 }

@@ -81,13 +81,15 @@ fn an_old_snapshot_shows_which_hop_failed() {
 fn an_old_snapshot_carries_on() {
     let mut engine = Engine::restore_json(OLD_SNAPSHOT).expect("the old snapshot restores");
     let now = json(OLD_VIEWS)["nowMs"].as_f64().expect("nowMs");
-    // Tab 10 was reloading after a healthy probe: its page now loads, and the incident says
-    // the reload fixed it.
+    // Tab 10 was reloading after a healthy probe: its page now loads, is looked into and
+    // found well, and the incident says the reload fixed it.
     let before = engine.incidents().len();
-    engine.handle(
+    let out = engine.handle(
         Event::NavigationCompleted { tab_id: 10, url: "https://back.example/p".into(), method: "GET".into(), status: 200, headers: vec![] },
         now + 1_000.0,
     );
+    assert!(out.iter().any(|a| matches!(a, bounceback::engine::Action::InspectTab { tab_id: 10, .. })), "{out:?}");
+    engine.handle(Event::InspectionEnded { tab_id: 10 }, now + 1_100.0);
     let last = serde_json::to_value(engine.incidents().last().expect("an incident")).expect("serialises");
     assert_eq!(engine.incidents().len(), before + 1);
     assert_eq!(last["fixedBy"], "reload");

@@ -85,7 +85,8 @@ pub enum Event {
     /// popup opens on a tab.
     TabsFound { tabs: Vec<FoundTab> },
     /// The content script the engine asked to run in a tab (`InspectTab`) has run: its report,
-    /// if the page looked like an error page, came before this; none means the page is fine.
+    /// if the page looked like an error page, came before this (also when the content script
+    /// the browser injected sent it); none means the page is fine.
     InspectionEnded { tab_id: TabId },
 }
 
@@ -395,7 +396,8 @@ pub enum Action {
     /// of the load the tab shows is unknown, and a reload could resend a form.
     NavigateTab { tab_id: TabId, url: String },
     /// Look into the tab (which shows `url`) the way the content script does, so that the page
-    /// is reported as `PageTextSeen` if it may be an error page.
+    /// is reported (`PageHtmlSeen`) if it may be an error page, then say so (`InspectionEnded`).
+    /// Asked for tabs whose load was not watched, and for a reloaded page being verified.
     InspectTab { tab_id: TabId, url: String },
     /// Remove the cookies that apply to `url` (those the browser would send to it), then
     /// report `CookiesCleared`.

@@ -248,7 +248,7 @@ impl Engine {
                 self.probe_completed(probe_id, answer, now, &mut out);
             }
             Event::TabsFound { tabs } => self.tabs_found(tabs, now, &mut out),
-            Event::InspectionEnded { .. } => {} // settled above
+            Event::InspectionEnded { tab_id } => self.inspection_ended(tab_id, now, &mut out),
             Event::CookiesCleared { tab_id, .. } => self.cookies_cleared(tab_id, now, &mut out),
             Event::UserCommanded { tab_id, command } => self.command(tab_id, command, now, &mut out),
             Event::TabClosed { tab_id } => {

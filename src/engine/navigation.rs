@@ -4,8 +4,10 @@
 //! error, or an error page recognised from its text) starts recovering its tab; the same page
 //! failing again escalates or re-plans; a good answer ends recovery as recovered (with an
 //! incident); going elsewhere, a non-retryable error status or the user's stop ends it
-//! silently. A page whose failure was seen in its text is recovered only once the reloaded
-//! page's text is well too ([`Phase::Verifying`]). The last navigation of each tab is
+//! silently. With text detection on, a reloaded page that loads well is recovered only once
+//! its text is well too ([`Phase::Verifying`]): an error page can come with a 200, whatever
+//! the first failure's status was. The shell is asked to look into the page (`InspectTab`);
+//! its report, or the end of the look without one, decides. The last navigation of each tab is
 //! remembered (bounded) for the page-text event and for per-site commands on healthy tabs;
 //! page text from a tab whose navigation was not watched (loaded before the background
 //! listened) starts an *unwatched* recovery: status and method unknown, so a probe confirms
@@ -21,8 +23,8 @@ use serde::{Deserialize, Serialize};
 /// How many tabs' last navigation (URL, method, status) is remembered.
 const MAX_LAST_NAV: usize = 64;
 
-/// How long a reloaded page whose failure was seen in its text has to report its text
-/// (the content script reads it at `document_idle`) before it counts as recovered.
+/// How long a reloaded page has to report its text, or the shell to say that its look into the
+/// page ended without a report (`InspectionEnded`), before it counts as recovered.
 pub(super) const VERIFY_MS: f64 = 8_000.0;
 
 /// The last completed top-level navigation of a tab, for `PageTextSeen`/`PageHtmlSeen` and per-site commands.
@@ -109,7 +111,7 @@ impl Engine {
                     // A load of this page was watched now: its method is known from here on.
                     t.unwatched = false;
                 }
-                let verify = t.by_text && self.settings.text_detection && t.phase.is_active();
+                let verify = self.settings.text_detection && t.phase.is_active();
                 // A load that ends well while the recovery still waits (nothing reloaded yet) is
                 // the very load whose text started it, reported after the text (Firefox can
                 // deliver the page's report first, and probes may have answered meanwhile), or
@@ -123,6 +125,7 @@ impl Engine {
                     Err(_) if verify => {
                         if let Some(t) = self.tabs.get_mut(&tab_id) {
                             t.phase = Phase::Verifying { deadline_ms: now + VERIFY_MS };
+                            out.push(Action::InspectTab { tab_id, url: t.url.clone() });
                         }
                     }
                     Err(_) => self.page_loaded(tab_id, now, out),
@@ -180,6 +183,14 @@ impl Engine {
         let retry_after_s = verdict.retry_after_s;
         let failure = Failure { by_text: true, unwatched, ..Failure::of_load(status, None, Some(verdict), retry_after_s) };
         self.navigation_outcome(tab_id, url, &method, Ok(failure), now, out);
+    }
+
+    /// The shell's look into `tab_id` ended; a page being verified that sent no report (it
+    /// would have come first) is well.
+    pub(super) fn inspection_ended(&mut self, tab_id: TabId, now: f64, out: &mut Vec<Action>) {
+        if self.tabs.get(&tab_id).is_some_and(|t| matches!(t.phase, Phase::Verifying { .. })) {
+            self.page_loaded(tab_id, now, out);
+        }
     }
 
     /// Start recovering `tab_id`.

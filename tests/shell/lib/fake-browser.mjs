@@ -287,12 +287,17 @@ export class FakeBrowser {
         const { tabId, frameIds } = a.target;
         if (!this.tabs.has(tabId)) throw new Error(`No tab with id: ${tabId}.`);
         this.inspections.push({ life: this.life, tabId, files: a.files, frameIds });
-        // content.js runs once per page: run again, it leaves the report to the first run.
-        if (this.tabs.get(tabId).scripted) return [{ frameId: 0, result: false }];
-        this.tabs.get(tabId).scripted = true;
+        // content.js runs once per page: run again, it leaves the report to the first run and
+        // says where that one stands.
+        const tab = this.tabs.get(tabId);
+        if (tab.scripted) return [{ frameId: 0, result: tab.reportState }];
+        tab.scripted = true;
+        tab.reportState = 'pending';
         const report = this.pageReport(tabId);
-        setImmediate(() => this.message(report, { from: 'page', tabId }).catch((e) => this.errors.push(e)));
-        return [{ frameId: 0, result: true }];
+        setImmediate(() => this.message(report, { from: 'page', tabId })
+          .catch((e) => this.errors.push(e))
+          .finally(() => { if (tab.scripted) tab.reportState = 'done'; }));
+        return [{ frameId: 0, result: 'pending' }];
       }
       case 'windows.update':
         return { id: a, focused: true };
