@@ -222,6 +222,7 @@ const SIGNATURE_PHRASES: &[(&str, Kind)] = &[
     ("you are unable to access", Kind::Client),
     ("checking your browser", Kind::Challenge),
     ("verify you are human", Kind::Challenge),
+    ("verify you are a human", Kind::Challenge),
 ];
 
 /// Sentences that say the request itself was refused or pointed nowhere: a 4xx page read
@@ -241,6 +242,7 @@ const CLIENT_SENTENCES: &[&str] = &[
     "don't have the permission to access",
     "is no longer available on this server",
     "have been blocked",
+    "has been denied",
     "has been blocked",
     "csrf verification failed",
 ];
@@ -1044,6 +1046,7 @@ mod tests {
         assert_eq!(line_hit("error 1015").map(|h| h.kind), Some(Kind::RateLimited));
         assert_eq!(line_hit("404 not found").map(|h| h.kind), Some(Kind::Client));
         assert_eq!(line_hit("just a moment...").map(|h| h.kind), Some(Kind::Challenge));
+        assert_eq!(line_hit("please verify you are a human").map(|h| h.kind), Some(Kind::Challenge));
     }
 
     #[test]
@@ -1067,6 +1070,7 @@ mod tests {
             "the requested url was not found on this server.",
             "sorry, you have been blocked",
             "csrf verification failed. request aborted.",
+            "access to this page has been denied.",
         ] {
             assert_eq!(line_hit(l).map(|h| h.kind), Some(Kind::Client), "{l}");
         }
