@@ -28,13 +28,13 @@
 //!
 //! A page with an error line (title, first lines, JSON body or crash output) and a score of
 //! at least [`ERROR_PAGE_SCORE`] is an error page. Its kind is decided after the score, by
-//! zero-weight signals that `--explain` shows too: a status line in the title or as the first
-//! line decides (an error page naming a 4xx and a 5xx code follows its heading); else a client,
-//! rate-limit or challenge line near the top (a proxy's "Access Denied" page also says "ERROR",
-//! ASP.NET's 404 is headed "Server Error in '/' Application."); else, when the error line names
-//! no code and the page names only 4xx codes ("Whitelabel Error Page ... status=404"), a client
-//! error; else the strongest error line. `bounceback classify --explain` prints the signals of
-//! a page.
+//! zero-weight signals that `--explain` shows too: a status line in the title, else the first
+//! one near the top, decides (an error page naming a 4xx and a 5xx code follows its heading);
+//! else a client, rate-limit or challenge line near the top (a proxy's "Access Denied" page
+//! also says "ERROR", ASP.NET's 404 is headed "Server Error in '/' Application."); else, when
+//! the error line names no code and the page names only 4xx codes ("Whitelabel Error Page ...
+//! status=404"), a client error; else the strongest error line. `bounceback classify
+//! --explain` prints the signals of a page.
 
 use super::html::Structure;
 
@@ -897,8 +897,8 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         return finish(signals, None);
     }
     // The kind, in this order (each decision is a zero-weight signal):
-    // 1. a status line in the title or as the first line is the page's own word on it, so an
-    //    error page that also names another code follows its heading;
+    // 1. a status line in the title, else the first one near the top, is the page's own word
+    //    on it, so an error page that also names another code follows its heading;
     // 2. a client, rate-limit or challenge line near the top outranks failure words (a proxy's
     //    "Access Denied" page reads "ERROR ... could not be retrieved" too; ASP.NET's 404 is
     //    headed "Server Error in '/' Application.");
@@ -906,8 +906,8 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     //    ("Whitelabel Error Page ... status=404"), is a client error page;
     // 4. else the strongest error line.
     let hits: Vec<&LineHit> = t_hit.iter().chain(l_hit.iter()).collect();
-    let first_hit = lead.first().and_then(|l| line_hit(l));
-    let headed = t_hit.iter().chain(first_hit.iter()).find(|h| h.code.is_some() && h.strength == Strength::Shaped).cloned();
+    let coded = |h: &LineHit| h.code.is_some() && h.strength == Strength::Shaped;
+    let headed = t_hit.clone().filter(coded).or_else(|| lead.iter().filter_map(|l| line_hit(l)).find(coded));
     let client =
         lead.iter().chain(std::iter::once(&title.as_str())).filter_map(|l| line_hit(l)).find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
     let (kind, code) = match (headed, client, json) {
@@ -1113,6 +1113,11 @@ mod tests {
         assert_eq!(
             kind("404 Not Found", "404 Not Found\nInternal Server Error\nAdditionally, a 500 Internal Server Error was encountered."),
             Some(Kind::Client)
+        );
+        // The heading is not always the first line; the first status line near the top is.
+        assert_eq!(
+            kind("Error", "Example Shop\nHTTP Error 503 - Service Unavailable\nForbidden\nThe upstream refused the proxy. Please try again later."),
+            Some(Kind::Server)
         );
     }
 
