@@ -898,7 +898,8 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     }
     // The kind, in this order (each decision is a zero-weight signal):
     // 1. a status line in the title, else the first one near the top, is the page's own word
-    //    on it, so an error page that also names another code follows its heading;
+    //    on it, so an error page that also names another code follows its heading; but a bot
+    //    check near the top is a bot check whatever its heading says (retrying would fight it);
     // 2. a client, rate-limit or challenge line near the top outranks failure words (a proxy's
     //    "Access Denied" page reads "ERROR ... could not be retrieved" too; ASP.NET's 404 is
     //    headed "Server Error in '/' Application.");
@@ -907,9 +908,10 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     // 4. else the strongest error line.
     let hits: Vec<&LineHit> = t_hit.iter().chain(l_hit.iter()).collect();
     let coded = |h: &LineHit| h.code.is_some() && h.strength == Strength::Shaped;
-    let headed = t_hit.clone().filter(coded).or_else(|| lead.iter().filter_map(|l| line_hit(l)).find(coded));
     let client =
         lead.iter().chain(std::iter::once(&title.as_str())).filter_map(|l| line_hit(l)).find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
+    let challenge = client.as_ref().is_some_and(|h| h.kind == Kind::Challenge);
+    let headed = t_hit.clone().filter(coded).or_else(|| lead.iter().filter_map(|l| line_hit(l)).find(coded)).filter(|_| !challenge);
     let (kind, code) = match (headed, client, json) {
         (Some(h), _, _) => {
             signals.push(Signal { weight: 0, what: format!("kind from the heading's status line: {}", h.line) });
@@ -1119,6 +1121,12 @@ mod tests {
             kind("Error", "Example Shop\nHTTP Error 503 - Service Unavailable\nForbidden\nThe upstream refused the proxy. Please try again later."),
             Some(Kind::Server)
         );
+    }
+
+    #[test]
+    fn a_bot_check_outranks_its_heading() {
+        let page = "503 Service Temporarily Unavailable\nChecking your browser before accessing example.org.\nThis process is automatic.";
+        assert_eq!(kind("503 Service Temporarily Unavailable", page), Some(Kind::Challenge));
     }
 
     #[test]
