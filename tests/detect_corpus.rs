@@ -36,8 +36,9 @@ struct Case {
 /// with status and (0.97, 0.90) text only; where a floor is below the goal, it is the figure
 /// reached without tuning on the held-out part.
 const HELDOUT_WITH_STATUS: (f64, f64) = (0.99, 0.99);
-// Goal (0.97, 0.90); reached without tuning on the held-out part: P 0.923, R 0.941 (2026-11-30).
-const HELDOUT_TEXT_ONLY: (f64, f64) = (0.92, 0.94);
+// Goal (0.97, 0.90); reached without tuning on the held-out part: P 0.923, R 0.941, then with
+// the client-error rules made on the tuning part (309 cases): P 0.942, R 0.961 (2026-11-30).
+const HELDOUT_TEXT_ONLY: (f64, f64) = (0.94, 0.94);
 
 fn corpus_dir() -> PathBuf {
     match std::env::var_os("BOUNCEBACK_CORPUS") {

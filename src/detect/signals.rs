@@ -22,11 +22,19 @@
 //! - structure: navigation -1, `<article>` -1, `<time>` -2, 12 links -2 (25: -3), 5 headings
 //!   -1, 10 paragraphs -1, 3 code blocks -1, 3 form controls -1
 //!
+//! Error lines are status lines ("404 Not Found", "Error 502"), reason phrases, vendor phrases
+//! ("no healthy upstream") and sentences of refusal, which make client lines ("The resource
+//! cannot be found.", "You don't have permission to access /x", "Cannot POST /x").
+//!
 //! A page with an error line (title, first lines, JSON body or crash output) and a score of
-//! at least [`ERROR_PAGE_SCORE`] is an error page. Its kind is that of a client, rate-limit or
-//! challenge line near the top if there is one (a proxy's "Access Denied" page also says
-//! "ERROR"), else that of the strongest error line. `bounceback classify --explain` prints
-//! the signals of a page.
+//! at least [`ERROR_PAGE_SCORE`] is an error page. Its kind is decided after the score, by
+//! zero-weight signals that `--explain` shows too: a status line in the title, else the first
+//! one near the top, decides (an error page naming a 4xx and a 5xx code follows its heading);
+//! else a client, rate-limit or challenge line near the top (a proxy's "Access Denied" page
+//! also says "ERROR", ASP.NET's 404 is headed "Server Error in '/' Application."); else, when
+//! the error line names no code and the page names only 4xx codes ("Whitelabel Error Page ...
+//! status=404"), a client error; else the strongest error line. `bounceback classify
+//! --explain` prints the signals of a page.
 
 use super::html::Structure;
 
@@ -214,8 +222,33 @@ const SIGNATURE_PHRASES: &[(&str, Kind)] = &[
     ("you are unable to access", Kind::Client),
     ("checking your browser", Kind::Challenge),
     ("verify you are human", Kind::Challenge),
-    ("cannot get /", Kind::Client),
+    ("verify you are a human", Kind::Challenge),
 ];
+
+/// Sentences that say the request itself was refused or pointed nowhere: a 4xx page read
+/// without its status ("The resource cannot be found.", "You don't have permission to access
+/// /x on this server."). They count in a short line, at its start or after a short subject.
+const CLIENT_SENTENCES: &[&str] = &[
+    "cannot be found",
+    "could not be found",
+    "can't be found",
+    "couldn't be found",
+    "was not found on this server",
+    "was not found on the server",
+    "doesn't exist",
+    "does not exist",
+    "don't have permission to access",
+    "do not have permission to access",
+    "don't have the permission to access",
+    "is no longer available on this server",
+    "have been blocked",
+    "has been denied",
+    "has been blocked",
+    "csrf verification failed",
+];
+
+/// Request methods, for Express's "Cannot POST /login".
+const METHODS: &[&str] = &["get", "head", "post", "put", "delete", "patch", "options"];
 
 /// Leading words that may precede a status code ("HTTP Error 502", "Error code: 521").
 const CODE_PREFIXES: &[&str] = &["http error", "http status", "error code", "status code", "error", "http", "status", "code"];
@@ -382,6 +415,11 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
             return hit(*k, None, Strength::Shaped);
         }
     }
+    if client_sentence(line) {
+        // "404: This page could not be found."
+        let code = leading_code(line).map(|(c, _)| c).filter(|c| kind_of_code(*c) == Some(Kind::Client));
+        return hit(Kind::Client, code, Strength::Shaped);
+    }
     // Generic apology: only as a sentence of its own ("Something went wrong. Try reloading."),
     // not as the start of a headline ("Something went wrong with my taxes").
     if let Some(i) = line.find("something went wrong") {
@@ -395,6 +433,52 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
         return hit(Kind::Server, None, Strength::Shaped);
     }
     None
+}
+
+/// A short line saying the request was refused or found nothing (see [`CLIENT_SENTENCES`]),
+/// or Express's "Cannot POST /login".
+fn client_sentence(line: &str) -> bool {
+    if let Some(rest) = line.strip_prefix("cannot ") {
+        if METHODS.iter().any(|m| rest.strip_prefix(m).is_some_and(|r| r.starts_with(" /"))) {
+            return true;
+        }
+    }
+    if line.split_whitespace().count() > 16 {
+        return false;
+    }
+    // The subject before the sentence is short ("The page", "The requested URL /a/b"), so a
+    // line that merely mentions a missing thing in passing does not count.
+    // A quoted sentence is a mention (`Search results for "cannot be found"`), not a statement.
+    CLIENT_SENTENCES.iter().any(|p| line.find(p).is_some_and(|i| line[..i].split_whitespace().count() <= 6 && line[..i].matches('"').count() % 2 == 0))
+}
+
+/// The status codes a page names in the words around them ("HTTP 404", "Error 403",
+/// "status=404", "(404)", "404 Not Found"), among its first 1500 characters.
+pub fn named_codes(text: &str) -> Vec<u16> {
+    const BEFORE: &[&str] = &["http ", "http error ", "error ", "error code ", "status ", "status=", "status: ", "status code ", "code ", "("];
+    let head: String = text.chars().take(1500).collect();
+    let b = head.as_bytes();
+    let mut codes = Vec::new();
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        let is_code = b[i..i + 3].iter().all(u8::is_ascii_digit)
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 3).map_or(true, |c| !c.is_ascii_alphanumeric());
+        if !is_code {
+            i += 1;
+            continue;
+        }
+        let code: u16 = head[i..i + 3].parse().unwrap_or(0);
+        let before = &head[..i];
+        let after = &head[i + 3..];
+        let after = after.strip_prefix(['.', ' ', ':', ')']).unwrap_or(after).trim_start();
+        let framed = BEFORE.iter().any(|w| before.ends_with(w)) || PHRASES.iter().any(|(p, _)| after.starts_with(p));
+        if framed && kind_of_code(code).is_some_and(|k| k != Kind::Challenge) && !codes.contains(&code) {
+            codes.push(code);
+        }
+        i += 3;
+    }
+    codes
 }
 
 /// Signatures of generated error pages, anywhere in the text (a fact, not proof: articles
@@ -812,18 +896,43 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     if !anchored || score < ERROR_PAGE_SCORE {
         return finish(signals, None);
     }
-    // The kind: a client, rate-limit or challenge line near the top outranks failure words (a
-    // proxy's "Access Denied" page reads "ERROR ... could not be retrieved" too).
+    // The kind, in this order (each decision is a zero-weight signal):
+    // 1. a status line in the title, else the first one near the top, is the page's own word
+    //    on it, so an error page that also names another code follows its heading; but a bot
+    //    check near the top is a bot check whatever its heading says (retrying would fight it);
+    // 2. a client, rate-limit or challenge line near the top outranks failure words (a proxy's
+    //    "Access Denied" page reads "ERROR ... could not be retrieved" too; ASP.NET's 404 is
+    //    headed "Server Error in '/' Application.");
+    // 3. a page whose error line names no code, and whose text names only 4xx codes
+    //    ("Whitelabel Error Page ... status=404"), is a client error page;
+    // 4. else the strongest error line.
     let hits: Vec<&LineHit> = t_hit.iter().chain(l_hit.iter()).collect();
+    let coded = |h: &LineHit| h.code.is_some() && h.strength == Strength::Shaped;
     let client =
         lead.iter().chain(std::iter::once(&title.as_str())).filter_map(|l| line_hit(l)).find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
-    let (kind, code) = match (client, json) {
-        (Some(h), _) => (h.kind, h.code),
-        (None, Some(k)) if hits.is_empty() => (k, None),
+    let challenge = client.as_ref().is_some_and(|h| h.kind == Kind::Challenge);
+    let headed = t_hit.clone().filter(coded).or_else(|| lead.iter().filter_map(|l| line_hit(l)).find(coded)).filter(|_| !challenge);
+    let (kind, code) = match (headed, client, json) {
+        (Some(h), _, _) => {
+            signals.push(Signal { weight: 0, what: format!("kind from the heading's status line: {}", h.line) });
+            (h.kind, h.code)
+        }
+        (None, Some(h), _) => {
+            signals.push(Signal { weight: 0, what: format!("kind from a {} line near the top: {}", format!("{:?}", h.kind).to_ascii_lowercase(), h.line) });
+            (h.kind, h.code.or_else(|| implied_code(&h.line)))
+        }
+        (None, None, Some(k)) if hits.is_empty() => (k, None),
         _ => {
             let best = hits.iter().max_by_key(|h| (h.strength, h.code.is_some())).copied();
-            let code = best.and_then(|h| h.code.or_else(|| implied_code(&h.line)));
-            (best.map_or(Kind::Server, |h| h.kind), code)
+            let codes = named_codes(&text);
+            let only_4xx = !codes.is_empty() && codes.iter().all(|c| kind_of_code(*c) == Some(Kind::Client));
+            if best.map_or(true, |h| h.code.is_none() && h.kind == Kind::Server) && only_4xx {
+                signals.push(Signal { weight: 0, what: format!("kind from the codes the page names, all 4xx: {codes:?}") });
+                (Kind::Client, codes.first().copied())
+            } else {
+                let code = best.and_then(|h| h.code.or_else(|| implied_code(&h.line)));
+                (best.map_or(Kind::Server, |h| h.kind), code)
+            }
         }
     };
     finish(signals, Some(TextVerdict { kind, code, reasons: vec![] }))
@@ -836,7 +945,8 @@ fn has_5xx_token(s: &str) -> bool {
 fn finish(signals: Vec<Signal>, verdict: Option<TextVerdict>) -> Analysis {
     let score = signals.iter().map(|s| s.weight).sum();
     let verdict = verdict.map(|mut v| {
-        v.reasons = signals.iter().filter(|s| s.weight > 0).map(|s| s.what.clone()).collect();
+        // Zero-weight signals are the ones that chose the kind.
+        v.reasons = signals.iter().filter(|s| s.weight >= 0).map(|s| s.what.clone()).collect();
         v
     });
     Analysis { signals, score, verdict }
@@ -861,7 +971,18 @@ fn implied_code(line: &str) -> Option<u16> {
         ("not found", 404),
         ("forbidden", 403),
         ("bad request", 400),
+        ("cannot be found", 404),
+        ("could not be found", 404),
+        ("can't be found", 404),
+        ("couldn't be found", 404),
+        ("does not exist", 404),
+        ("doesn't exist", 404),
+        ("was not found", 404),
+        ("permission to access", 403),
     ];
+    if line.starts_with("cannot ") && client_sentence(line) {
+        return Some(404);
+    }
     IMPLIED.iter().find(|(p, _)| line.contains(p)).map(|(_, c)| *c)
 }
 
@@ -927,6 +1048,7 @@ mod tests {
         assert_eq!(line_hit("error 1015").map(|h| h.kind), Some(Kind::RateLimited));
         assert_eq!(line_hit("404 not found").map(|h| h.kind), Some(Kind::Client));
         assert_eq!(line_hit("just a moment...").map(|h| h.kind), Some(Kind::Challenge));
+        assert_eq!(line_hit("please verify you are a human").map(|h| h.kind), Some(Kind::Challenge));
     }
 
     #[test]
@@ -939,10 +1061,81 @@ mod tests {
     }
 
     #[test]
+    fn client_sentences() {
+        for l in [
+            "the page cannot be found",
+            "the resource cannot be found.",
+            "404: this page could not be found.",
+            "cannot post /account/login",
+            "cannot delete /api/items/3",
+            "you don't have permission to access /private/ on this server.",
+            "the requested url was not found on this server.",
+            "sorry, you have been blocked",
+            "csrf verification failed. request aborted.",
+            "access to this page has been denied.",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), Some(Kind::Client), "{l}");
+        }
+        assert_eq!(line_hit("404: this page could not be found.").and_then(|h| h.code), Some(404));
+        // Not a refusal: a method word without a path, and a missing thing deep in a sentence.
+        assert_eq!(line_hit("cannot post comments while logged out").map(|h| h.kind), None);
+        assert_eq!(line_hit("search results for \"cannot be found\"").map(|h| h.kind), None);
+        assert_eq!(line_hit("we moved the shop last spring and some of the older product pages from the catalogue cannot be found").map(|h| h.kind), None);
+    }
+
+    #[test]
+    fn named_status_codes() {
+        assert_eq!(named_codes("there was an unexpected error (type=not found, status=404).\nno message available"), vec![404]);
+        assert_eq!(named_codes("description: http 404. the resource you are looking for could have been removed"), vec![404]);
+        assert_eq!(named_codes("error 403 forbidden\nhttp error 502 - bad gateway"), vec![403, 502]);
+        assert_eq!(named_codes("502 items in stock, 404 pages, call 555 0100"), Vec::<u16>::new());
+    }
+
+    #[test]
+    fn client_pages_read_without_status() {
+        let whitelabel = |status: &str| {
+            format!("Whitelabel Error Page\nThis application has no explicit mapping for /error, so you are seeing this as a fallback.\nMon Nov 30 10:21:44 UTC 2026\nThere was an unexpected error ({status}).\nNo message available")
+        };
+        assert_eq!(kind("", &whitelabel("type=Not Found, status=404")), Some(Kind::Client));
+        assert_eq!(kind("", &whitelabel("type=Internal Server Error, status=500")), Some(Kind::Server));
+        // ASP.NET's 404 is headed "Server Error in '/' Application."
+        let aspnet = "Server Error in '/' Application.\nThe resource cannot be found.\nDescription: HTTP 404. The resource you are looking for (or one of its dependencies) could have been removed, had its name changed, or is temporarily unavailable.";
+        assert_eq!(kind("The resource cannot be found.", aspnet), Some(Kind::Client));
+        assert_eq!(kind("Error", "Cannot POST /account/login"), Some(Kind::Client));
+        assert_eq!(kind("The page cannot be found", "The page cannot be found\nThe page you are looking for might have been removed, had its name changed, or is temporarily unavailable.\nPlease try the following:"), Some(Kind::Client));
+    }
+
+    #[test]
+    fn the_heading_decides_between_codes() {
+        // An error page that names a 4xx and a 5xx code follows its title.
+        assert_eq!(
+            kind("500 Internal Server Error", "500 Internal Server Error\nNot Found\nThe error page for 404 Not Found failed as well."),
+            Some(Kind::Server)
+        );
+        assert_eq!(
+            kind("404 Not Found", "404 Not Found\nInternal Server Error\nAdditionally, a 500 Internal Server Error was encountered."),
+            Some(Kind::Client)
+        );
+        // The heading is not always the first line; the first status line near the top is.
+        assert_eq!(
+            kind("Error", "Example Shop\nHTTP Error 503 - Service Unavailable\nForbidden\nThe upstream refused the proxy. Please try again later."),
+            Some(Kind::Server)
+        );
+    }
+
+    #[test]
+    fn a_bot_check_outranks_its_heading() {
+        let page = "503 Service Temporarily Unavailable\nChecking your browser before accessing example.org.\nThis process is automatic.";
+        assert_eq!(kind("503 Service Temporarily Unavailable", page), Some(Kind::Challenge));
+    }
+
+    #[test]
     fn articles_are_not_error_pages() {
         let long = "A 502 Bad Gateway error means one server got a bad answer from another. ".repeat(60);
         assert_eq!(kind("502 Bad Gateway", &format!("502 Bad Gateway\n{long}")), None);
         assert_eq!(kind("Blog", "Blog\nHome\nAbout\nContact\n502 Bad Gateway"), None);
+        let long404 = "When a page cannot be found the server answers 404 Not Found, and a friendly page helps readers move on. ".repeat(40);
+        assert_eq!(kind("The page cannot be found: what a 404 means", &format!("The page cannot be found\n{long404}")), None);
         assert_eq!(kind("Fix it | Blog", "Something went wrong with my taxes, and what I learned from it over the years of filing them late: a long personal essay about paperwork, deadlines, forms, and the patience of accountants everywhere in the world"), None);
     }
 }

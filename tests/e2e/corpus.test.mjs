@@ -24,7 +24,8 @@ requireDist();
 const CORPUS = fileURLToPath(new URL('../corpus/', import.meta.url));
 const CASES = readFileSync(join(CORPUS, 'labels.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
   .slice(0, Number(process.env.E2E_CORPUS_LIMIT ?? Infinity));
-// Same floors as HELDOUT_TEXT_ONLY in tests/detect_corpus.rs.
+// The floors HELDOUT_TEXT_ONLY in tests/detect_corpus.rs had before its precision floor was
+// raised to 0.94 (2026-11-30); raise this one too once a browser run confirms the figure.
 const FLOOR = { precision: 0.92, recall: 0.94 };
 const BATCH = Number(process.env.E2E_CORPUS_BATCH ?? 12);
 const SETTLE_MS = Number(process.env.E2E_CORPUS_SETTLE_MS ?? 2500);
