@@ -17,10 +17,11 @@
 //! Misses are listed for the tuning part only; `BOUNCEBACK_SHOW_HELDOUT=1` lists the held-out
 //! ones too (for a report, not for tuning).
 //!
-//! The fresh batch is only measured: its figures are printed on a line of their own (with the
-//! count of negatives alarmed with the status known and of ordinary pages alarmed at all), it
-//! is not in the held-out figures, and nothing about its verdicts is asserted until floors are
-//! set for it; its misses are listed only with `BOUNCEBACK_SHOW_HELDOUT=1`.
+//! The fresh batch's figures are printed on a line of their own (with the count of negatives
+//! alarmed with the status known and of ordinary pages alarmed at all); it is not in the
+//! held-out figures. Its floors were set from its first measurement (2026-11-30, after the
+//! detector's tuning had ended), and no ordinary page of it may ever be alarmed; its misses are
+//! listed only with `BOUNCEBACK_SHOW_HELDOUT=1`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeSet;
@@ -45,6 +46,11 @@ struct Case {
 /// The fresh held-out batch (tests/corpus/README.md): gathered blind, from origins not used
 /// before, all `heldout`.
 const FRESH_BATCH: &str = "fresh-2026-11-30";
+/// Floors (precision, recall) of the fresh batch: its first measurement was P 0.973 R 0.973
+/// with status and P 1.000 R 0.676 text only; the text-only precision floor is the goal (0.97),
+/// so that no gain in recall may be bought with alarms.
+const FRESH_WITH_STATUS: (f64, f64) = (0.97, 0.97);
+const FRESH_TEXT_ONLY: (f64, f64) = (0.97, 0.67);
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
 /// with status and (0.97, 0.90) text only; where a floor is below the goal, it is the figure
@@ -219,7 +225,7 @@ fn corpus() {
     if t[2][0].tp + t[2][0].fn_ + t[2][0].neg > 0 {
         let [w, x] = t[2];
         println!(
-            "  {FRESH_BATCH} (held out, not asserted): with status P {:.3} R {:.3} ({} of {}, {} false alarms among {}); text only P {:.3} R {:.3} ({} of {}, {} false alarms among {}); {} negatives alarmed with status, {} ordinary-page alarms (per mode), {} 429/4xx pages misclassed with status",
+            "  {FRESH_BATCH} (held out): with status P {:.3} R {:.3} ({} of {}, {} false alarms among {}); text only P {:.3} R {:.3} ({} of {}, {} false alarms among {}); {} negatives alarmed with status, {} ordinary-page alarms (per mode), {} 429/4xx pages misclassed with status",
             w.precision(),
             w.recall(),
             w.tp,
@@ -240,12 +246,16 @@ fn corpus() {
     if !misses.is_empty() {
         println!("misses ({}):\n  {}", misses.len(), misses.join("\n  "));
     }
-    let held = t[1];
-    for (mode, (p, r), m) in [(0, HELDOUT_WITH_STATUS, "with status"), (1, HELDOUT_TEXT_ONLY, "text only")] {
-        let x = held[mode];
+    let floors = [(1, 0, HELDOUT_WITH_STATUS), (1, 1, HELDOUT_TEXT_ONLY), (2, 0, FRESH_WITH_STATUS), (2, 1, FRESH_TEXT_ONLY)];
+    for (part, mode, (p, r)) in floors {
+        let x = t[part][mode];
+        let (name, m) = (["tune", "held-out", FRESH_BATCH][part], ["with status", "text only"][mode]);
         if x.precision() < p || x.recall() < r {
-            failures.push(format!("held-out {m}: P {:.3} R {:.3}, floor P {p} R {r}", x.precision(), x.recall()));
+            failures.push(format!("{name} {m}: P {:.3} R {:.3}, floor P {p} R {r}", x.precision(), x.recall()));
         }
+    }
+    if fresh_normal_alarms > 0 {
+        failures.push(format!("{FRESH_BATCH}: {fresh_normal_alarms} alarms on ordinary pages (articles, threads, docs)"));
     }
     assert!(t[0][0].tp > 0 && t[1][0].tp > 0 && t[0][0].neg > 0 && t[1][0].neg > 0, "empty corpus part");
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
