@@ -356,6 +356,7 @@ async function reloadTab({ tabId, url, bypassCache }) {
     dispatch({ type: 'navigationStarted', tabId, url: tab.url }); // Queued behind this batch.
     return;
   }
+  loadOrdered(tabId);
   await api.tabs.reload(tabId, { bypassCache });
 }
 
@@ -367,6 +368,7 @@ async function navigateTab({ tabId, url }) {
     return;
   }
   // A fresh GET of the URL: the load the tab shows may have been a POST, never resent.
+  loadOrdered(tabId);
   await api.tabs.update(tabId, { url });
 }
 
@@ -389,6 +391,9 @@ function inspectTab({ tabId, url }) {
   const done = (async () => {
     const tab = await api.tabs.get(tabId).catch(() => null);
     if (tab?.url !== url) return;
+    // A reloaded page is asked about as soon as its response is in (webRequest), when the tab
+    // may still show the document it replaces: the script would run there.
+    await tabLoaded(tabId, LOAD_WAIT_MS);
     const report = new Promise((resolve) => reported.set(tabId, resolve));
     // The content script itself, so the page is reported exactly as a watched one is. It
     // answers whether the page sent a report: 'none' (a healthy-looking page sends none),
@@ -405,6 +410,21 @@ function inspectTab({ tabId, url }) {
     return dispatch({ type: 'inspectionEnded', tabId });
   });
   inspections.set(tabId, done);
+}
+
+/** Resolves once the tab is not loading (at most `ms`): its document is the one it loaded. */
+function tabLoaded(tabId, ms) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      api.tabs.onUpdated.removeListener(updated);
+      resolve();
+    };
+    const updated = (id, change) => { if (id === tabId && change.status === 'complete') done(); };
+    const timer = setTimeout(done, ms);
+    api.tabs.onUpdated.addListener(updated);
+    api.tabs.get(tabId).then((t) => { if (t?.status !== 'loading') done(); }, done);
+  });
 }
 
 /** Waits (at most `ms`) for an inspection of the tab under way, if any. */
@@ -474,8 +494,9 @@ api.webRequest.onBeforeRequest.addListener((d) => {
 // brought must never be taken for a GET), so a report waits for its load's end.
 // - A load seen starting: until its end, at most LOAD_WAIT_MS.
 // - A load not seen at all: Firefox can deliver the page's report before even the
-//   onBeforeRequest of the load that made it (seen with a form's POST answered 502), so the
-//   report waits UNSEEN_WAIT_MS for that load to show up, and then for its end. A page that
+//   onBeforeRequest of the load that made it (seen with a form's POST answered 502, and with
+//   our own reloads), so the report waits UNSEEN_WAIT_MS for that load to show up, and then
+//   for its end. A reload or navigation we order forgets the load seen last. A page that
 //   loaded before we listened (Firefox injects content scripts into open tabs at install) pays
 //   that wait once; a page we inspect ourselves was loaded before we asked, and does not wait.
 // In memory only: after a restart nothing waits.
@@ -485,8 +506,13 @@ const startedUrl = new Map(); // tabId -> URL (without fragment) of a main-frame
 const loadedUrl = new Map(); // tabId -> URL (without fragment) of its last main-frame load seen
 const loadWaiters = new Map(); // tabId -> resolvers
 const withoutFragment = (url) => String(url).split('#')[0];
+/** We are about to load the tab's page again: its next report is of a load still to be seen. */
+function loadOrdered(tabId) {
+  loadedUrl.delete(tabId);
+}
 function loadStarted(tabId, url) {
   startedUrl.set(tabId, withoutFragment(url));
+  loadedUrl.delete(tabId); // A reload of the same URL: its report waits for this load, not the last.
 }
 function loadSeen(tabId, url) {
   startedUrl.delete(tabId);
