@@ -21,6 +21,14 @@ DIST="$ROOT/dist"
 PKG="$ROOT/target/wasm-pkg"
 WASM_TARGET=wasm32-unknown-unknown
 GECKODRIVER_VERSION=0.37.1 # the geckodriver the tests were written against (Firefox ESR 140 to 153)
+TWIGGY_VERSION=0.8.0 # the wasm size profiler ./build.sh bench reads the module with
+# --converge repeats -Oz while it still shrinks the module; the module's memory is its own
+# (zero-filled) and Rust keeps nothing in its lowest 1 KB (the stack grows down towards it from
+# 1 MB); the producers and target-features sections are for tools, not browsers. What each flag
+# buys is in README, "Performance". (Exported: the bench profiles a named copy with the same.)
+export WASM_OPT_FLAGS="-Oz --converge --zero-filled-memory --low-memory-unused --strip-producers --strip-target-features
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --enable-reference-types --enable-multivalue"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -67,9 +75,8 @@ build_wasm() {
   wasm-bindgen --target web --no-typescript --out-dir "$PKG" \
     "target/$WASM_TARGET/release/bounceback.wasm"
   say "Optimising the wasm (binaryen from npm; Debian's wasm-opt 108 corrupts this output)"
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$PKG/bounceback_bg.wasm" -o "$PKG/bounceback_bg.opt.wasm"
+  # shellcheck disable=SC2086 # the flags are words
+  wasm-opt $WASM_OPT_FLAGS "$PKG/bounceback_bg.wasm" -o "$PKG/bounceback_bg.opt.wasm"
   mv "$PKG/bounceback_bg.opt.wasm" "$PKG/bounceback_bg.wasm"
   verify_wasm
 }
@@ -271,9 +278,18 @@ run_tests() {
   test_e2e
 }
 
+# The size profiler for ./build.sh bench, at the version its figures were read with.
+check_twiggy() {
+  if [ "$(twiggy --version 2>/dev/null | awk '{print $2}')" != "$TWIGGY_VERSION" ]; then
+    say "Installing twiggy $TWIGGY_VERSION with cargo (a few minutes, once)"
+    cargo install twiggy --version "$TWIGGY_VERSION"
+  fi
+}
+
 bench() {
   build
   find_browsers
+  check_twiggy
   say "Benchmarks (figures to read, not pass/fail)"
   node tests/bench/run.mjs
 }
