@@ -7,8 +7,10 @@
 // figures are those wall-clock moments minus the moment the test asked for the page. Prints one
 // JSON object: per browser, the median, p10 and p90 of each, in ms.
 //
-// Usage: node tests/bench/coldstart.mjs [--runs 20] [--browsers chromium,firefox]
-import { ALL_BROWSERS, requireDist } from '../e2e/lib/browsers.mjs';
+// Usage: node tests/bench/coldstart.mjs [--runs 20] [--browsers chromium,firefox] [--dist DIR]
+// (--dist: another build's dist/, e.g. an older commit's, to compare)
+import { join } from 'node:path';
+import { ALL_BROWSERS, DIST, requireDist } from '../e2e/lib/browsers.mjs';
 import { startFlakyServer } from '../e2e/lib/server.mjs';
 import { waitFor } from '../e2e/lib/wait.mjs';
 
@@ -18,6 +20,7 @@ const arg = (name, dflt) => {
 };
 const RUNS = Number(arg('--runs', '20'));
 const WHICH = arg('--browsers', 'chromium,firefox').split(',');
+const FROM = arg('--dist', DIST);
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,7 +45,7 @@ async function marks(browser) {
 }
 
 async function measure(name, server) {
-  const browser = await ALL_BROWSERS[name]();
+  const browser = await ALL_BROWSERS[name]({ extDir: join(FROM, name) });
   const runs = [];
   try {
     for (let i = 0; i < RUNS; i++) {

@@ -1,8 +1,9 @@
 // What healthy browsing costs with Bounceback installed (a benchmark: nothing here asserts a
 // time). Page loads in three browsers of one kind side by side, each with one arm:
 //   none        no extension at all
-//   null        a null extension built here from dist/: the same manifest and permissions,
-//               an empty content script and an empty background
+//   null        a null extension built here from dist/: the same manifest and permissions
+//               (the content script declared for every page), an empty background and an empty
+//               content script
 //   bounceback  the built extension (dist/)
 // The arms take turns load by load (the order rotates each round), so the machine's noise
 // falls on all of them alike. Two pages, both served from 127.0.0.1 by this script: a trivial
@@ -11,7 +12,8 @@
 // navigation start to the end of its load event. Prints one JSON object: per browser and page,
 // each arm's median, p10 and p90 in ms, and the medians' ratios.
 //
-// Usage: node tests/bench/pageload.mjs [--loads 30] [--browsers chromium,firefox]
+// Usage: node tests/bench/pageload.mjs [--loads 30] [--browsers chromium,firefox] [--dist DIR]
+// (--dist: another build's dist/, e.g. an older commit's, for the Bounceback arm)
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -29,6 +31,7 @@ const arg = (name, dflt) => {
 const LOADS = Number(arg('--loads', '30'));
 const WHICH = arg('--browsers', 'chromium,firefox').split(',');
 const ARMS = ['none', 'null', 'bounceback'];
+const FROM = arg('--dist', DIST);
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -83,12 +86,19 @@ function startServer() {
 
 // ---- The arms
 
-/** dist/<browser> with an empty content script and an empty background: the null extension. */
+/**
+ * dist/<browser> with an empty background and an empty content script: the null extension. Its
+ * manifest is Bounceback's, so the content script stays declared for every page, as Bounceback's.
+ */
 function nullExtension(browser) {
   const dir = mkdtempSync(join(tmpdir(), `bounceback-null-${browser}-`));
   cpSync(join(DIST, browser), dir, { recursive: true });
   writeFileSync(join(dir, 'content.js'), '');
   writeFileSync(join(dir, 'background.js'), '');
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  if (!manifest.content_scripts?.some((c) => c.js.includes('content.js'))) {
+    throw new Error(`dist/${browser}/manifest.json declares no content.js: the null extension would not match Bounceback`);
+  }
   return dir;
 }
 
@@ -107,7 +117,7 @@ const geckoId = () => JSON.parse(readFileSync(join(DIST, 'firefox', 'manifest.js
 /** A loader per arm: load(url) navigates its one tab and returns the load's time in ms. */
 async function launchArm(browser, arm, nullDir) {
   if (browser === 'chromium') {
-    const b = arm === 'none' ? await plainChromium() : await launchChromium({ extDir: arm === 'null' ? nullDir : join(DIST, 'chromium') });
+    const b = arm === 'none' ? await plainChromium() : await launchChromium({ extDir: arm === 'null' ? nullDir : join(FROM, 'chromium') });
     const page = await b.context.newPage();
     return {
       load: async (url) => {
@@ -119,7 +129,7 @@ async function launchArm(browser, arm, nullDir) {
   }
   const b = arm === 'none'
     ? await launchFirefox({ withoutExtension: true })
-    : await launchFirefox({ extDir: arm === 'null' ? nullDir : join(DIST, 'firefox'), geckoId: geckoId() });
+    : await launchFirefox({ extDir: arm === 'null' ? nullDir : join(FROM, 'firefox'), geckoId: geckoId() });
   const tab = await b.openTab('about:blank');
   return {
     load: async (url) => {
