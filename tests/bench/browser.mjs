@@ -1,21 +1,14 @@
 // Browser-side benchmarks of the built extension in headless Chromium (not tests: nothing here
 // asserts a time). Prints one JSON object on stdout:
-//   wasm per-event cost, wasm detector cost, content-script cost on a healthy page,
-//   healthy-browsing overhead (page loads with vs without the extension), and memory after
-//   many navigations and incidents.
+//   wasm per-event cost, wasm detector cost, content-script cost on a healthy page, and memory
+//   after many navigations and incidents. (Page loads: pageload.mjs; cold start: coldstart.mjs.)
 //
-// Usage: node tests/bench/browser.mjs [--loads 200]
-import { mkdtemp, rm } from 'node:fs/promises';
+// Usage: node tests/bench/browser.mjs
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { DIST } from '../e2e/lib/browsers.mjs';
 import { launchChromium } from '../e2e/lib/chromium.mjs';
 import { startFlakyServer } from '../e2e/lib/server.mjs';
-
-const loadsArg = process.argv.indexOf('--loads');
-const LOADS = loadsArg > 0 ? Number(process.argv[loadsArg + 1]) : 200;
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const p95 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))]; };
@@ -91,55 +84,16 @@ async function contentScriptCost(browser, server) {
   return { medianMs: round(median(samples), 4), p95Ms: round(p95(samples), 4) };
 }
 
-async function loadTimes(context, url, n) {
-  const page = await context.newPage();
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    await page.goto(`${url}?i=${i}`, { waitUntil: 'load', timeout: 30_000 });
-    times.push(await page.evaluate(() => {
-      const nav = performance.getEntriesByType('navigation')[0];
-      return nav.loadEventEnd - nav.startTime;
-    }));
-  }
-  await page.close();
-  return times;
-}
-
-async function plainChromium() {
-  const profile = await mkdtemp(join(tmpdir(), 'bounceback-plain-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--disable-gpu', '--disable-quic', '--disable-sync', '--no-first-run', '--disable-component-update', '--disable-background-networking'],
-  });
-  return { context, close: async () => { await context.close(); await rm(profile, { recursive: true, force: true }); } };
-}
-
 async function main() {
   const server = await startFlakyServer();
   server.route('/healthy-bench', { okBody: HEALTHY_PAGE });
   const browser = await launchChromium({ extDir: join(DIST, 'chromium') });
-  const plain = await plainChromium();
   try {
     const wasm = await wasmFigures(browser);
     const contentScript = await contentScriptCost(browser, server);
-    // Interleave the two browsers in rounds so machine noise hits both alike.
-    const withExt = [];
-    const without = [];
-    for (let round = 0; round < 4; round++) {
-      without.push(...await loadTimes(plain.context, server.url('/healthy-bench'), LOADS / 4));
-      withExt.push(...await loadTimes(browser.context, server.url('/healthy-bench'), LOADS / 4));
-    }
-    const overhead = {
-      loads: withExt.length,
-      withMedianMs: round(median(withExt), 2), withP95Ms: round(p95(withExt), 2),
-      withoutMedianMs: round(median(without), 2), withoutP95Ms: round(p95(without), 2),
-      medianRatio: round(median(withExt) / median(without), 3),
-    };
-    process.stdout.write(JSON.stringify({ wasm, contentScript, overhead }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ wasm, contentScript }, null, 2) + '\n');
   } finally {
     await browser.close();
-    await plain.close();
     await server.close();
   }
 }

@@ -1,10 +1,14 @@
 // `./build.sh bench`: every benchmark in one table, also written to target/bench/bench.json.
 // Nothing here asserts a time: the figures are for people to read and compare with the budgets.
 //
-//   sizes        .wasm raw and gzipped, glue JS, each package
+//   sizes        .wasm raw and gzipped, glue JS, each package; where the bytes go (twiggy)
 //   native       core cost per event (benches/engine.rs), detector cost (benches/detect.rs)
-//   browser      wasm cost per event and detector cost, content-script cost, healthy-load
-//                overhead, memory (tests/bench/browser.mjs, headless Chromium)
+//   browser      wasm cost per event and detector cost, content-script cost, memory
+//                (tests/bench/browser.mjs, headless Chromium)
+//   coldstart    a stopped background to its first event handled and first action, Chromium
+//                and Firefox, median of 20 (tests/bench/coldstart.mjs)
+//   pageload     page loads with no extension / a null one / Bounceback, interleaved, a trivial
+//                and a realistic page, Chromium and Firefox (tests/bench/pageload.mjs)
 //   simulator    requests per outage and recovery delay for the default policy (and its ratio to
 //                the optimal schedule) and baselines; peak load of a fleet of 10 000 users
 import { execFileSync } from 'node:child_process';
@@ -104,7 +108,7 @@ function fleet() {
 }
 
 function browser() {
-  const out = run('node', ['tests/bench/browser.mjs', '--loads', '200'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = run('node', ['tests/bench/browser.mjs'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out);
 }
 
