@@ -50,24 +50,28 @@ async function measure(name, server) {
   try {
     for (let i = 0; i < RUNS; i++) {
       const tab = await browser.openTab('about:blank');
+      await new Promise((r) => setTimeout(r, 300)); // The new tab's own events first.
+      const stopped = Date.now();
       await browser.stopBackground();
       const t0 = Date.now();
       await tab.goto(server.url(`/cold?run=${i}`));
       let m = null;
       await waitFor(async () => {
         m = await marks(browser).catch(() => null);
-        return m?.['first-action'] != null && m.started >= t0;
+        return m?.['first-action'] != null && m.started >= stopped;
       }, { timeout: 30_000, interval: 100, message: `${name}: the woken background's first action` });
       runs.push({
         startedMs: m.started - t0,
+        evaluatedMs: m.evaluated - t0,
         instantiatedMs: m.instantiated - t0,
         readyMs: m.ready - t0,
         firstEventMs: m['first-event'] - t0,
         firstActionMs: m['first-action'] - t0,
       });
       await tab.close(); // Ends this tab's recovery.
-      // The close wakes the background (tabs.onRemoved): let that settle before the next stop,
-      // so the next run's background is one the test's page load woke.
+      // The close wakes the background (tabs.onRemoved): let that settle before the next stop.
+      // A background started after the stop but before the page was asked for (a stray tab
+      // event) shows as a negative startedMs.
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {

@@ -166,7 +166,8 @@ if (result.browser) {
 for (const [name, c] of Object.entries(result.coldStart ?? {})) {
   if (c.error) { rows.push([`cold start, ${name}`, `failed: ${c.error}`, '']); continue; }
   const f = (k) => `${c[k].median} (${c[k].p10}–${c[k].p90})`;
-  rows.push([`cold start, ${name}: to ready / first event / first action, ms (median, p10–p90, n=${c.runs})`, `${f('readyMs')} / ${f('firstEventMs')} / ${f('firstActionMs')}`, 'small']);
+  rows.push([`cold start, ${name}: started / script run / wasm ready / state ready / first event / first action, ms (median, p10–p90, n=${c.runs})`,
+    ['startedMs', 'evaluatedMs', 'instantiatedMs', 'readyMs', 'firstEventMs', 'firstActionMs'].map(f).join(' / '), 'small']);
 }
 for (const [name, b] of Object.entries(result.pageLoad ?? {})) {
   if (b.error) { rows.push([`page load, ${name}`, `failed: ${b.error}`, '']); continue; }
