@@ -6,7 +6,8 @@
 #   ./build.sh test     check style (cargo fmt, clippy for native and wasm32), build, then run
 #                       every test layer (cargo, wasm-bindgen-test in a headless browser,
 #                       web-ext lint, end to end in headless Chromium and Firefox)
-#   ./build.sh bench    build, then measure sizes and costs (see README, "Performance")
+#   ./build.sh bench    build, then measure sizes and costs (see README, "Performance");
+#                       --only sizes,coldstart,pageload runs some parts, --loads N (≥ 30) page loads per arm
 #   ./build.sh demo     build, then open a browser with the extension on a local failing site
 #                       (--scenario cloudflare-522|nginx-502|refused|maintenance, --headless --screenshot DIR)
 #
@@ -291,7 +292,7 @@ bench() {
   find_browsers
   check_twiggy
   say "Benchmarks (figures to read, not pass/fail)"
-  node tests/bench/run.mjs
+  node tests/bench/run.mjs "$@"
 }
 
 demo() {
@@ -304,7 +305,7 @@ demo() {
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
-  bench) bench ;;
+  bench) shift; bench "$@" ;;
   demo) shift; demo "$@" ;;
   *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh bench, ./build.sh demo)" ;;
 esac

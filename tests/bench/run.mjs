@@ -113,8 +113,14 @@ function browser() {
 }
 
 // `--only sizes,browser` runs some parts (the table then shows those); default: all of them.
-const onlyArg = process.argv.indexOf('--only');
-const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1].split(',') : ['sizes', 'native', 'simulator', 'browser', 'coldstart', 'pageload'];
+// `--loads N`: page loads per arm and page (default 100; fewer on a busy machine, at least 30).
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const ONLY = arg('--only', 'sizes,native,simulator,browser,coldstart,pageload').split(',');
+const LOADS = arg('--loads', '100');
+if (!(Number(LOADS) >= 30)) throw new Error(`--loads ${LOADS}: the page-load comparison needs at least 30 loads per arm`);
 const want = (part) => ONLY.includes(part);
 
 const result = { date: new Date().toISOString() };
@@ -136,7 +142,7 @@ if (want('simulator')) {
 }
 if (want('browser')) result.browser = browser();
 if (want('coldstart')) result.coldStart = JSON.parse(run('node', ['tests/bench/coldstart.mjs', '--runs', '20'], { stdio: ['ignore', 'pipe', 'inherit'] }));
-if (want('pageload')) result.pageLoad = JSON.parse(run('node', ['tests/bench/pageload.mjs', '--loads', '30'], { stdio: ['ignore', 'pipe', 'inherit'] }));
+if (want('pageload')) result.pageLoad = JSON.parse(run('node', ['tests/bench/pageload.mjs', '--loads', LOADS], { stdio: ['ignore', 'pipe', 'inherit'] }));
 
 mkdirSync(join(ROOT, 'target', 'bench'), { recursive: true });
 writeFileSync(join(ROOT, 'target', 'bench', 'bench.json'), JSON.stringify(result, null, 2) + '\n');
