@@ -3,7 +3,7 @@
 //
 //   sizes        .wasm raw and gzipped, glue JS, each package; where the bytes go (twiggy)
 //   native       core cost per event (benches/engine.rs), detector cost (benches/detect.rs)
-//   browser      wasm cost per event and detector cost, content-script cost, memory
+//   browser      wasm cost per event and of a page's report, content-script cost, memory
 //                (tests/bench/browser.mjs, headless Chromium)
 //   coldstart    a stopped background to its first event handled and first action, Chromium
 //                and Firefox, median of 20 (tests/bench/coldstart.mjs)
@@ -162,7 +162,7 @@ if (result.browser) {
   const w = result.browser.wasm;
   rows.push(
     ['event, wasm in Chromium: healthy nav / 502 / wake-up', `${w.healthyNavigationUs.toFixed(2)} / ${w.failingNavigationUs.toFixed(2)} / ${w.wakeUp20TabsUs.toFixed(2)} µs`, '≤ 30 µs'],
-    ['detector, wasm: small error page / 2 MB article', w.detectSmallErrorUs != null ? `${w.detectSmallErrorUs.toFixed(1)} / ${w.detect2MbArticleUs.toFixed(1)} µs` : 'n/a', ''],
+    ['page report (HTML → text → detector), wasm: nginx error page / 64 KiB article', `${w.pageReportSmallErrorUs.toFixed(1)} / ${w.pageReport64KiBArticleUs.toFixed(1)} µs`, ''],
     ['content script on a healthy page (median / p95)', `${result.browser.contentScript.medianMs} / ${result.browser.contentScript.p95Ms} ms`, '≤ 0.3 ms median'],
     ['state / wasm memory after 1k navs + 100 incidents', `${kb(w.memoryAfter1000Navs100Incidents.snapshotBytes)} / ${kb(w.memoryAfter1000Navs100Incidents.wasmMemoryBytes)}`, ''],
     ['… after 11k navs + 1.1k incidents', `${kb(w.memoryAfter11000Navs1100Incidents.snapshotBytes)} / ${kb(w.memoryAfter11000Navs1100Incidents.wasmMemoryBytes)}`, 'no growth'],
