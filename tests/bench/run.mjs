@@ -47,6 +47,9 @@ const GROUPS = [
   ['detector (src/detect)', (n) => n.includes('bounceback::detect')],
   ['engine (src/engine)', (n) => n.includes('bounceback::engine')],
   ['settings', (n) => n.includes('bounceback::settings')],
+  // wasm-bindgen's wrapper of each export: after wasm-opt, the body of the export and the serde
+  // code of what it reads and writes (events, actions, views, the snapshot) are inlined into it.
+  ['exported functions (serde inlined after wasm-opt)', (n) => /^(core_[A-Za-z]+|validateSettings)\b/.test(n)],
   ['wasm-bindgen, js-sys, the boundary', (n) => /wasm_bindgen|js_sys|bounceback::wasm|externref|__wbg|__wbindgen|^export |^import /.test(n)],
   ['allocator (dlmalloc)', (n) => n.includes('dlmalloc')],
   ['panics', (n) => n.includes('panic')],
