@@ -14,7 +14,14 @@
 //!   a title that reads like a document ("How to fix ...", "... · Issue #12"): -2
 //! - an error line among the first lines: +3 (+1 when it is the very first line; a bare error
 //!   word or a short line of failure words: +1); title and first lines agree: +1
-//! - a JSON error body, PHP's own error output: +5
+//! - a JSON error body (an error message, a 5xx `status`/`statusCode`/`code`, a `title` that is
+//!   a server error line), PHP's own error output: +5
+//! - a body that is nothing but failure lines (no title of its own, at most 4 short lines of
+//!   failure words or an incident reference, nothing to navigate, no 4xx words): +3
+//! - a crash dump (3 or more stack frames of Java, .NET, JavaScript, Python, PHP or Ruby shape,
+//!   on a page that is not long): +1, and its code blocks are not counted as documentation; a
+//!   failing backend named on a short page ("could not connect to", "connection refused",
+//!   "SQLSTATE["): +1
 //! - apologies and retry hints on a page that is little else: +1 (2-3 kinds), +2 (4 or more)
 //! - a vendor or crash signature (nginx footer, Guru Meditation, stack trace): +2
 //! - length: short (at most 600 characters) +1, nothing but the title +1; over 1500 -2; over
@@ -83,6 +90,8 @@ const LEAD_LINES: usize = 6;
 const LEAD_CHARS: usize = 600;
 /// Longest line that can be "dominated" by an error phrase.
 const MAX_LINE: usize = 160;
+/// Longest line that a signature phrase opening it still makes an error line.
+const MAX_SIGNATURE_LINE: usize = 400;
 
 /// Lowercase, typographic quotes and dashes folded, `_` as space, spaces collapsed per line.
 pub fn normalize(s: &str) -> String {
@@ -351,10 +360,20 @@ fn trailing_code(s: &str) -> Option<(u16, &str)> {
 pub fn line_hit(line: &str) -> Option<LineHit> {
     // Leading decoration: ":( Application Error", "🚨 Service Unavailable".
     let line = line.trim().trim_start_matches(|c: char| !c.is_alphanumeric() && c != '$' && c != '{').trim();
-    if line.is_empty() || line.chars().count() > MAX_LINE {
+    if line.is_empty() {
         return None;
     }
     let hit = |kind, code, strength| Some(LineHit { kind, code, strength, line: line.to_string() });
+    if line.chars().count() > MAX_LINE {
+        // A generated message can run long after its opening ("upstream connect error or
+        // disconnect/reset before headers. retried and the latest reset reason: ...").
+        if line.len() <= MAX_SIGNATURE_LINE {
+            if let Some((_, k)) = SIGNATURE_PHRASES.iter().find(|(p, _)| line.starts_with(p)) {
+                return hit(*k, None, Strength::Shaped);
+            }
+        }
+        return None;
+    }
 
     // "<prefix> <code> <phrase>"
     let mut rest = line;
@@ -508,9 +527,37 @@ pub fn signature(text: &str) -> Option<&'static str> {
     text.lines().any(|l| l == "nginx" || l.starts_with("nginx/") || l == "openresty" || l.starts_with("openresty/")).then_some("nginx footer")
 }
 
-/// A JavaScript/Java or Python stack trace: "at f (file:1:2)" lines, or a traceback.
+/// A stack trace: a Python traceback, or at least two frames (see [`stack_frames`]).
 fn stack_trace(text: &str) -> bool {
-    text.contains("traceback (most recent call last)") || text.lines().filter(|l| l.starts_with("at ") && l.contains(':')).take(2).count() >= 2
+    text.contains("traceback (most recent call last)") || stack_frames(text) >= 2
+}
+
+/// How many stack frames the text holds, in the shapes of the common runtimes, whether the
+/// frames keep their own lines or were run together by the page's markup:
+/// - JavaScript, Java, .NET: `at f (/app/a.js:1:2)`, `at org.a.B.m(B.java:12)`,
+///   `at Ns.Type.Method(String s)`: "at" then a dotted call, or a name then `(file:line)`;
+/// - Python: `File "/app/x.py", line 12, in f`;
+/// - PHP: `#0 /var/www/a.php(12): f()`, `#3 {main}`;
+/// - Ruby: `/app/a.rb:12:in 'f'`.
+pub fn stack_frames(text: &str) -> usize {
+    let words: Vec<&str> = text.split_whitespace().take(4000).collect();
+    let mut frames = 0;
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let after = words.get(i + 2).copied().unwrap_or("");
+        let call = |t: &str| t.find('(').is_some_and(|p| p > 0 && t[..p].contains('.') && !t[..p].contains('/'));
+        let js_frame = !next.is_empty() && after.starts_with('(') && after.contains(':');
+        if *w == "at" && (call(next) || js_frame) {
+            frames += 1;
+        } else if *w == "file" && next.starts_with('"') && next.ends_with("\",") && after == "line" {
+            frames += 1;
+        } else if w.len() >= 2 && w.starts_with('#') && w[1..].bytes().all(|b| b.is_ascii_digit()) && (next.contains(".php(") || next == "{main}") {
+            frames += 1;
+        } else if w.contains(".rb:") && w.contains(":in") {
+            frames += 1;
+        }
+    }
+    frames
 }
 
 /// The title, or for Cloudflare-style "host | 522: Connection timed out" its last part.
@@ -615,7 +662,6 @@ const APOLOGY_CUES: &[&str] = &[
     "sorry",
     "apolog",
     "inconvenience",
-    "administrator",
     "webmaster",
     "server log",
     "error log",
@@ -640,6 +686,11 @@ const APOLOGY_CUES: &[&str] = &[
     "working to",
     "be back",
     "persists",
+    "oops",
+    "went wrong",
+    "administrator",
+    "please contact",
+    "the logs",
 ];
 
 /// Words of documents about errors, in titles and first lines ("How to fix ...", "... · Issue #12").
@@ -722,17 +773,85 @@ fn json_error(text: &str) -> Option<Kind> {
     if !(t.starts_with('{') && t.ends_with('}') && t.len() <= 800) {
         return None;
     }
-    if !(t.contains("\"message\"") || t.contains("\"error\"") || t.contains("\"status\"")) {
-        return None;
-    }
-    if t.contains("rate limit") || t.contains("too many requests") {
+    let error_keys = t.contains("\"message\"") || t.contains("\"error\"") || t.contains("\"status\"");
+    if error_keys && (t.contains("rate limit") || t.contains("too many requests")) {
         return Some(Kind::RateLimited);
     }
-    let status_5xx = t.match_indices("\"status\":").any(|(i, m)| {
-        let rest = t[i + m.len()..].trim_start();
-        rest.starts_with('5') && rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
+    // A 5xx number under a status-like key: "status", "statusCode" (NestJS), "code" (Railway).
+    let status_5xx = ["\"status\":", "\"statuscode\":", "\"status code\":", "\"code\":"].iter().any(|key| {
+        t.match_indices(key).any(|(i, m)| {
+            let rest = t[i + m.len()..].trim_start();
+            rest.starts_with('5')
+                && rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
+                && !rest[3..].starts_with(|c: char| c.is_ascii_digit())
+        })
     });
-    (status_5xx || has_any(t, ERROR_VOCAB) && !t.contains("not found")).then_some(Kind::Server)
+    // A problem document's title or detail that is itself a server error line
+    // (`{"title": "500 Internal Server Error"}`).
+    let titled = ["\"title\":", "\"detail\":"].iter().any(|key| {
+        t.match_indices(key).any(|(i, m)| {
+            let rest = t[i + m.len()..].trim_start().strip_prefix('"').unwrap_or("");
+            rest.split('"').next().and_then(line_hit).is_some_and(|h| h.kind == Kind::Server && h.strength == Strength::Shaped)
+        })
+    });
+    (status_5xx || titled || error_keys && has_any(t, ERROR_VOCAB) && !t.contains("not found")).then_some(Kind::Server)
+}
+
+/// Stack frames from which a page holds a crash dump.
+const CRASH_FRAMES: usize = 3;
+
+/// Words that name a failing backend (database, upstream connection) on an error page.
+const BACKEND_FAILURES: &[&str] = &[
+    "could not connect to",
+    "couldn't connect to",
+    "can't connect to",
+    "cannot connect to",
+    "unable to connect to",
+    "connection refused",
+    "lost connection to",
+    "too many connections",
+    "sqlstate[",
+];
+
+/// Words of a request refused or a thing missing: a short body with them is a 4xx page, not
+/// an outage ("Sorry, we couldn't find that page.").
+const CLIENT_WORDS: &[&str] = &[
+    "found",
+    "find",
+    "exist",
+    "permission",
+    "denied",
+    "forbidden",
+    "unauthori",
+    "log in",
+    "login",
+    "sign in",
+    "password",
+    "expired",
+    "invalid",
+    "blocked",
+    "not allowed",
+];
+
+/// Lines that only carry an incident reference.
+const REFERENCE_CUES: &[&str] = &["request id", "error id", "incident id", "ray id", "trace id", "correlation id", "reference"];
+
+/// A short body that is nothing but failure lines (see [`analyze`]).
+fn bare_failure_body(title: &str, text: &str, structure: Option<&Structure>) -> bool {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if lines.is_empty() || lines.len() > 4 || text.len() > 300 {
+        return false;
+    }
+    let titled = !title.trim().is_empty();
+    if titled && title_hit(title).is_none() && !error_words_line(title, 8) {
+        return false;
+    }
+    if structure.is_some_and(|s| s.navs > 0 || s.links > 2 || s.controls > 0) {
+        return false;
+    }
+    let failure = |l: &str| error_words_line(l, 16) && !has_any(l, CLIENT_WORDS) && line_hit(l).is_none_or(|h| h.kind == Kind::Server);
+    let reference = |l: &str| has_any(l, REFERENCE_CUES) && l.split_whitespace().count() <= 6;
+    lines.iter().any(|l| failure(l)) && lines.iter().all(|l| failure(l) || reference(l)) && !has_any(text, CLIENT_WORDS)
 }
 
 /// PHP's own error output (`display_errors`): "Fatal error: ... on line N".
@@ -840,6 +959,26 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     if let Some(sig) = signature(&text) {
         add(2, format!("signature: {sig}"));
     }
+    // A crash dump: the frames of a stack trace on a page that is not long (an article that
+    // quotes a trace is long, and its prose says so).
+    let frames = stack_frames(&text);
+    if frames >= CRASH_FRAMES && len <= LONG_CHARS {
+        add(1, format!("a crash dump ({frames} stack frames)"));
+    }
+    // A failing backend named on a page that is little else ("Could not connect to MySQL",
+    // "SQLSTATE[HY000] [2002] Connection refused").
+    if len <= 1500 {
+        if let Some(b) = BACKEND_FAILURES.iter().find(|b| head.contains(*b)) {
+            add(1, format!("a failing backend is named: {b}"));
+        }
+    }
+    // A body that is nothing but failure lines: no title (or an error title), a few short lines
+    // of failure words or an incident reference ("Application failed to respond / This error
+    // appears to be caused by the application. / Request ID: ..."), nothing to navigate.
+    if bare_failure_body(&title, &text, structure) {
+        anchored = true;
+        add(3, "the page is nothing but failure lines".into());
+    }
     let truncated = structure.is_some_and(|s| s.truncated);
     if truncated || len > LONG_CHARS {
         add(-3, format!("long text ({len} chars{})", if truncated { ", more not read" } else { "" }));
@@ -884,7 +1023,8 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         if s.paragraphs >= 10 {
             add(-1, format!("{} paragraphs", s.paragraphs));
         }
-        if s.code >= 3 {
+        // A crash page's code blocks are its stack trace.
+        if s.code >= 3 && frames < CRASH_FRAMES {
             add(-1, format!("{} code blocks", s.code));
         }
         if s.controls >= 3 {
@@ -1127,6 +1267,52 @@ mod tests {
     fn a_bot_check_outranks_its_heading() {
         let page = "503 Service Temporarily Unavailable\nChecking your browser before accessing example.org.\nThis process is automatic.";
         assert_eq!(kind("503 Service Temporarily Unavailable", page), Some(Kind::Challenge));
+    }
+
+    #[test]
+    fn stack_frames_of_common_runtimes() {
+        let java = "request processing failed at org.a.web.servlet.frameworkservlet.doget(frameworkservlet.java:903) at jakarta.servlet.http.httpservlet.service(httpservlet.java:564) at org.a.b.c.run(c.java:1)";
+        assert_eq!(stack_frames(java), 3);
+        let dotnet = "system.invalidoperationexception: boom\nat microsoft.extensions.di.callsitefactory.create(type t)\nat microsoft.aspnetcore.hosting.genericwebhostservice.startasync(cancellationtoken c)";
+        assert_eq!(stack_frames(dotnet), 2);
+        let php = "#0 /var/www/a/connection.php(286): pdo->__construct('mysql:')\n#1 /var/www/public/index.php(40): app->run()\n#2 {main}";
+        assert_eq!(stack_frames(php), 3);
+        let python = "file \"/app/x.py\", line 12, in f\nfile \"/app/y.py\", line 3, in g";
+        assert_eq!(stack_frames(python), 2);
+        assert_eq!(stack_frames("we met at the station (platform 2) and at noon.the next day"), 0);
+    }
+
+    #[test]
+    fn crash_pages_read_without_status() {
+        // A framework's exception page inside a site layout: a weak heading, a PHP trace.
+        let php = "an error occurred\nan error occurred during execution; please try again later.\nadditional information:\npdoexception\nmessage:\nsqlstate[hy000] [2002] connection refused\nstack trace:\n#0 /var/www/a/connection.php(286): pdo->__construct('mysql:')\n#1 /var/www/a/statement.php(217): connection->connect()\n#2 /var/www/public/index.php(40): app->run()\n#3 {main}";
+        let st = Structure { navs: 1, code: 3, ..Default::default() };
+        assert_eq!(analyze("Laminas MVC Skeleton", php, Some(&st)).verdict.map(|v| v.kind), Some(Kind::Server));
+    }
+
+    #[test]
+    fn bare_bodies_read_without_status() {
+        // Nothing but failure lines and an incident reference, no title.
+        let railway = "Application failed to respond\nThis error appears to be caused by the application.\nRequest ID: db4wLar4Q6ikJhnTPvyhXg";
+        assert_eq!(kind("", railway), Some(Kind::Server));
+        assert_eq!(kind("", "Error displaying the error page: Application Instantiation Error: Could not connect to MySQL."), Some(Kind::Server));
+        // A signature phrase opening a long generated line.
+        let envoy = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111";
+        assert_eq!(kind("", envoy), Some(Kind::Server));
+        // A short 4xx sentence is not an outage, nor a page that has a title of its own.
+        assert_eq!(kind("", "Sorry, we could not find that page."), None);
+        assert_eq!(kind("My Shop", "Application failed to respond\nThis error appears to be caused by the application."), None);
+    }
+
+    #[test]
+    fn json_error_bodies() {
+        assert_eq!(json_error("{\"title\": \"500 internal server error\"}"), Some(Kind::Server));
+        assert_eq!(json_error("{\"statuscode\":500,\"message\":\"internal server error\"}"), Some(Kind::Server));
+        assert_eq!(json_error("{\"status\":\"error\",\"code\":502,\"message\":\"application failed to respond\"}"), Some(Kind::Server));
+        // A document's title that mentions an error is not an error body; nor is a 5-digit code.
+        assert_eq!(json_error("{\"title\": \"how to fix a 500 internal server error\", \"body\": \"...\"}"), None);
+        assert_eq!(json_error("{\"code\": 50012, \"name\": \"widget\"}"), None);
+        assert_eq!(json_error("{\"title\": \"release notes\", \"body\": \"rate limit raised\"}"), None);
     }
 
     #[test]
