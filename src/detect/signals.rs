@@ -367,7 +367,8 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
     if line.chars().count() > MAX_LINE {
         // A generated message can run long after its opening ("upstream connect error or
         // disconnect/reset before headers. retried and the latest reset reason: ...").
-        if line.len() <= MAX_SIGNATURE_LINE {
+        let site_suffix = line.contains(" · ") || line.contains(" | ") || line.contains("issue #");
+        if line.len() <= MAX_SIGNATURE_LINE && !site_suffix {
             if let Some((_, k)) = SIGNATURE_PHRASES.iter().find(|(p, _)| line.starts_with(p)) {
                 return hit(*k, None, Strength::Shaped);
             }
@@ -527,9 +528,9 @@ pub fn signature(text: &str) -> Option<&'static str> {
     text.lines().any(|l| l == "nginx" || l.starts_with("nginx/") || l == "openresty" || l.starts_with("openresty/")).then_some("nginx footer")
 }
 
-/// A stack trace: a Python traceback, or at least two frames (see [`stack_frames`]).
+/// A JavaScript/Java or Python stack trace: "at f (file:1:2)" lines, or a traceback.
 fn stack_trace(text: &str) -> bool {
-    text.contains("traceback (most recent call last)") || stack_frames(text) >= 2
+    text.contains("traceback (most recent call last)") || text.lines().filter(|l| l.starts_with("at ") && l.contains(':')).take(2).count() >= 2
 }
 
 /// How many stack frames the text holds, in the shapes of the common runtimes, whether the
@@ -662,6 +663,7 @@ const APOLOGY_CUES: &[&str] = &[
     "sorry",
     "apolog",
     "inconvenience",
+    "administrator",
     "webmaster",
     "server log",
     "error log",
@@ -686,11 +688,6 @@ const APOLOGY_CUES: &[&str] = &[
     "working to",
     "be back",
     "persists",
-    "oops",
-    "went wrong",
-    "administrator",
-    "please contact",
-    "the logs",
 ];
 
 /// Words of documents about errors, in titles and first lines ("How to fix ...", "... · Issue #12").
@@ -956,18 +953,23 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         2 | 3 => add(1, format!("apology / retry words: {}", cues.join(", "))),
         _ => add(2, format!("apology / retry words: {}", cues.join(", "))),
     }
+    // Evidence a document quotes (a trace, a failing database) does not count on a page whose
+    // title reads like a document ("... · Issue #42 · owner/repo", "How to fix ...").
+    let document = has_any(&title, DOCUMENT_CUES) || title.ends_with('?');
+    let frames = if document { 0 } else { stack_frames(&text) };
     if let Some(sig) = signature(&text) {
         add(2, format!("signature: {sig}"));
+    } else if frames >= 2 {
+        add(2, format!("signature: stack trace ({frames} frames)"));
     }
     // A crash dump: the frames of a stack trace on a page that is not long (an article that
     // quotes a trace is long, and its prose says so).
-    let frames = stack_frames(&text);
     if frames >= CRASH_FRAMES && len <= LONG_CHARS {
         add(1, format!("a crash dump ({frames} stack frames)"));
     }
     // A failing backend named on a page that is little else ("Could not connect to MySQL",
     // "SQLSTATE[HY000] [2002] Connection refused").
-    if len <= 1500 {
+    if len <= 1500 && !document {
         if let Some(b) = BACKEND_FAILURES.iter().find(|b| head.contains(*b)) {
             add(1, format!("a failing backend is named: {b}"));
         }
@@ -1288,6 +1290,16 @@ mod tests {
         let php = "an error occurred\nan error occurred during execution; please try again later.\nadditional information:\npdoexception\nmessage:\nsqlstate[hy000] [2002] connection refused\nstack trace:\n#0 /var/www/a/connection.php(286): pdo->__construct('mysql:')\n#1 /var/www/a/statement.php(217): connection->connect()\n#2 /var/www/public/index.php(40): app->run()\n#3 {main}";
         let st = Structure { navs: 1, code: 3, ..Default::default() };
         assert_eq!(analyze("Laminas MVC Skeleton", php, Some(&st)).verdict.map(|v| v.kind), Some(Kind::Server));
+    }
+
+    #[test]
+    fn quoted_traces_do_not_count_on_documents() {
+        let trace = "pdoexception: sqlstate[hy000] [2002] connection refused\nfile \"/a/connector.php\", line 119, in f\nfile \"/a/connection.php\", line 965, in g\nfile \"/a/connection.php\", line 986, in h";
+        let quoted = |s: &Signal| s.what.contains("crash dump") || s.what.contains("failing backend") || s.what.contains("stack trace");
+        let issue = analyze("PDOException: connection refused · Issue #42 · owner/repo", trace, None);
+        assert!(!issue.signals.iter().any(quoted), "{:?}", issue.signals);
+        let page = analyze("Error", trace, None);
+        assert_eq!(page.signals.iter().filter(|s| quoted(s)).count(), 3, "{:?}", page.signals);
     }
 
     #[test]
