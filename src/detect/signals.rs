@@ -548,13 +548,11 @@ pub fn stack_frames(text: &str) -> usize {
         let after = words.get(i + 2).copied().unwrap_or("");
         let call = |t: &str| t.find('(').is_some_and(|p| p > 0 && t[..p].contains('.') && !t[..p].contains('/'));
         let js_frame = !next.is_empty() && after.starts_with('(') && after.contains(':');
-        if *w == "at" && (call(next) || js_frame) {
-            frames += 1;
-        } else if *w == "file" && next.starts_with('"') && next.ends_with("\",") && after == "line" {
-            frames += 1;
-        } else if w.len() >= 2 && w.starts_with('#') && w[1..].bytes().all(|b| b.is_ascii_digit()) && (next.contains(".php(") || next == "{main}") {
-            frames += 1;
-        } else if w.contains(".rb:") && w.contains(":in") {
+        let at_frame = *w == "at" && (call(next) || js_frame);
+        let python_frame = *w == "file" && next.starts_with('"') && next.ends_with("\",") && after == "line";
+        let php_frame = w.len() >= 2 && w.starts_with('#') && w[1..].bytes().all(|b| b.is_ascii_digit()) && (next.contains(".php(") || next == "{main}");
+        let ruby_frame = w.contains(".rb:") && w.contains(":in");
+        if at_frame || python_frame || php_frame || ruby_frame {
             frames += 1;
         }
     }
@@ -846,7 +844,7 @@ fn bare_failure_body(title: &str, text: &str, structure: Option<&Structure>) -> 
     if structure.is_some_and(|s| s.navs > 0 || s.links > 2 || s.controls > 0) {
         return false;
     }
-    let failure = |l: &str| error_words_line(l, 16) && !has_any(l, CLIENT_WORDS) && line_hit(l).is_none_or(|h| h.kind == Kind::Server);
+    let failure = |l: &str| error_words_line(l, 16) && !has_any(l, CLIENT_WORDS) && line_hit(l).map_or(true, |h| h.kind == Kind::Server);
     let reference = |l: &str| has_any(l, REFERENCE_CUES) && l.split_whitespace().count() <= 6;
     lines.iter().any(|l| failure(l)) && lines.iter().all(|l| failure(l) || reference(l)) && !has_any(text, CLIENT_WORDS)
 }
