@@ -6,7 +6,8 @@
 #   ./build.sh test     check style (cargo fmt, clippy for native and wasm32), build, then run
 #                       every test layer (cargo, wasm-bindgen-test in a headless browser,
 #                       web-ext lint, end to end in headless Chromium and Firefox)
-#   ./build.sh bench    build, then measure sizes and costs (see README, "Performance")
+#   ./build.sh bench    build, then measure sizes and costs (see README, "Performance");
+#                       --only sizes,coldstart,pageload runs some parts, --loads N (≥ 30) page loads per arm
 #   ./build.sh demo     build, then open a browser with the extension on a local failing site
 #                       (--scenario cloudflare-522|nginx-502|refused|maintenance, --headless --screenshot DIR)
 #
@@ -21,6 +22,14 @@ DIST="$ROOT/dist"
 PKG="$ROOT/target/wasm-pkg"
 WASM_TARGET=wasm32-unknown-unknown
 GECKODRIVER_VERSION=0.37.1 # the geckodriver the tests were written against (Firefox ESR 140 to 153)
+TWIGGY_VERSION=0.8.0 # the wasm size profiler ./build.sh bench reads the module with
+# --converge repeats -Oz while it still shrinks the module; the module's memory is its own
+# (zero-filled) and Rust keeps nothing in its lowest 1 KB (the stack grows down towards it from
+# 1 MB); the producers and target-features sections are for tools, not browsers. What each flag
+# buys is in README, "Performance". (Exported: the bench profiles a named copy with the same.)
+export WASM_OPT_FLAGS="-Oz --converge --zero-filled-memory --low-memory-unused --strip-producers --strip-target-features
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
+  --enable-reference-types --enable-multivalue"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -67,9 +76,8 @@ build_wasm() {
   wasm-bindgen --target web --no-typescript --out-dir "$PKG" \
     "target/$WASM_TARGET/release/bounceback.wasm"
   say "Optimising the wasm (binaryen from npm; Debian's wasm-opt 108 corrupts this output)"
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    "$PKG/bounceback_bg.wasm" -o "$PKG/bounceback_bg.opt.wasm"
+  # shellcheck disable=SC2086 # the flags are words
+  wasm-opt $WASM_OPT_FLAGS "$PKG/bounceback_bg.wasm" -o "$PKG/bounceback_bg.opt.wasm"
   mv "$PKG/bounceback_bg.opt.wasm" "$PKG/bounceback_bg.wasm"
   verify_wasm
 }
@@ -271,11 +279,25 @@ run_tests() {
   test_e2e
 }
 
+# The size profiler for ./build.sh bench: installed at the pinned version only when missing; another
+# version is used as it is, with a note (its grouping may differ from the README's figures).
+check_twiggy() {
+  local have
+  have="$(twiggy --version 2>/dev/null | awk '{print $2}' || true)"
+  if [ -z "$have" ]; then
+    say "Installing twiggy $TWIGGY_VERSION with cargo (a few minutes, once)"
+    cargo install twiggy --version "$TWIGGY_VERSION"
+  elif [ "$have" != "$TWIGGY_VERSION" ]; then
+    say "twiggy $have found (the figures in README were read with $TWIGGY_VERSION)"
+  fi
+}
+
 bench() {
   build
   find_browsers
+  check_twiggy
   say "Benchmarks (figures to read, not pass/fail)"
-  node tests/bench/run.mjs
+  node tests/bench/run.mjs "$@"
 }
 
 demo() {
@@ -288,7 +310,7 @@ demo() {
 case "${1:-build}" in
   build) build ;;
   test) run_tests ;;
-  bench) bench ;;
+  bench) shift; bench "$@" ;;
   demo) shift; demo "$@" ;;
   *) die "unknown command '$1' (use: ./build.sh, ./build.sh test, ./build.sh bench, ./build.sh demo)" ;;
 esac

@@ -45,9 +45,21 @@ function randomSeed() {
   return words[0] * 2 ** 21 + (words[1] >>> 11); // < 2^53, exact as a JS number
 }
 
+// Cold-start marks (performance.mark, read by tests/bench/coldstart.mjs): this script evaluated,
+// the wasm compiled and instantiated, the state restored (`ready`), the first browser event
+// handled by the core and the first action carried out after it. Cheap; each recorded once.
+const mark = (name) => performance.mark(`bounceback:${name}`);
+mark('evaluated'); // This module and its imports loaded; the wasm is not fetched yet.
+let firstEventSeen = false;
+let firstActionDone = false;
+const STARTUP_EVENTS = new Set(['wokeUp', 'cookieAccessChanged', 'connectivityChanged']);
+
 async function loadCore() {
-  await init({ module_or_path: new URL('./wasm/bounceback_bg.wasm', import.meta.url) });
-  const { [SNAPSHOT_KEY]: snapshot } = await api.storage.session.get(SNAPSHOT_KEY);
+  // The module compiles (streaming) while the snapshot is read.
+  const [, { [SNAPSHOT_KEY]: snapshot }] = await Promise.all([
+    init({ module_or_path: new URL('./wasm/bounceback_bg.wasm', import.meta.url) }).then(() => mark('instantiated')),
+    api.storage.session.get(SNAPSHOT_KEY),
+  ]);
   if (snapshot) {
     try {
       return Core.restore(snapshot);
@@ -80,12 +92,15 @@ async function loadCore() {
   return fresh;
 }
 
+// Asked at once, in parallel with loading the core: the permission may have changed while we
+// were not running.
+const startAccess = cookieAccessEvent().catch((e) => console.warn('Bounceback: cannot check the cookies permission', e));
 const ready = loadCore().then(async (c) => {
   core = c;
+  mark('ready');
   for (const [tabId, atMs] of core.countdowns()) countdowns.set(tabId, atMs);
   tickBadges();
-  // The permission may have changed while we were not running.
-  const access = await cookieAccessEvent().catch((e) => console.warn('Bounceback: cannot check the cookies permission', e));
+  const access = await startAccess;
   if (access) dispatch(access);
   // The connection may have come or gone while we were not running.
   const connectivity = connectivityEvent();
@@ -127,6 +142,11 @@ const badged = new Set();
 async function step(event) {
   const actions = core.handle(event, Date.now());
   const failedAgain = (event.type === 'navigationCompleted' || event.type === 'navigationFailed') && badged.has(event.tabId);
+  // The first event a browser sent (not one this background sends itself when it starts).
+  if (!firstEventSeen && !STARTUP_EVENTS.has(event.type)) {
+    firstEventSeen = true;
+    mark('first-event');
+  }
   // A healthy page load changes nothing but the core's memory of recent navigations: save
   // that a moment later, in one write for a burst of loads, to keep healthy browsing cheap.
   if (actions.every((a) => a.type === 'scheduleWakeUp' && a.atMs === scheduledAt)) {
@@ -153,6 +173,10 @@ async function step(event) {
       await perform(action);
     } catch (e) {
       console.warn('Bounceback: action failed', action, e);
+    }
+    if (firstEventSeen && !firstActionDone) {
+      firstActionDone = true;
+      mark('first-action');
     }
   }
   for (const tabId of touched) tellBanner(tabId);
@@ -356,6 +380,7 @@ async function reloadTab({ tabId, url, bypassCache }) {
     dispatch({ type: 'navigationStarted', tabId, url: tab.url }); // Queued behind this batch.
     return;
   }
+  loadOrdered(tabId);
   await api.tabs.reload(tabId, { bypassCache });
 }
 
@@ -367,6 +392,7 @@ async function navigateTab({ tabId, url }) {
     return;
   }
   // A fresh GET of the URL: the load the tab shows may have been a POST, never resent.
+  loadOrdered(tabId);
   await api.tabs.update(tabId, { url });
 }
 
@@ -389,6 +415,9 @@ function inspectTab({ tabId, url }) {
   const done = (async () => {
     const tab = await api.tabs.get(tabId).catch(() => null);
     if (tab?.url !== url) return;
+    // A reloaded page is asked about as soon as its response is in (webRequest), when the tab
+    // may still show the document it replaces: the script would run there.
+    await tabLoaded(tabId, LOAD_WAIT_MS);
     const report = new Promise((resolve) => reported.set(tabId, resolve));
     // The content script itself, so the page is reported exactly as a watched one is. It
     // answers whether the page sent a report: 'none' (a healthy-looking page sends none),
@@ -405,6 +434,21 @@ function inspectTab({ tabId, url }) {
     return dispatch({ type: 'inspectionEnded', tabId });
   });
   inspections.set(tabId, done);
+}
+
+/** Resolves once the tab is not loading (at most `ms`): its document is the one it loaded. */
+function tabLoaded(tabId, ms) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      api.tabs.onUpdated.removeListener(updated);
+      resolve();
+    };
+    const updated = (id, change) => { if (id === tabId && change.status === 'complete') done(); };
+    const timer = setTimeout(done, ms);
+    api.tabs.onUpdated.addListener(updated);
+    api.tabs.get(tabId).then((t) => { if (t?.status !== 'loading') done(); }, done);
+  });
 }
 
 /** Waits (at most `ms`) for an inspection of the tab under way, if any. */
@@ -474,8 +518,9 @@ api.webRequest.onBeforeRequest.addListener((d) => {
 // brought must never be taken for a GET), so a report waits for its load's end.
 // - A load seen starting: until its end, at most LOAD_WAIT_MS.
 // - A load not seen at all: Firefox can deliver the page's report before even the
-//   onBeforeRequest of the load that made it (seen with a form's POST answered 502), so the
-//   report waits UNSEEN_WAIT_MS for that load to show up, and then for its end. A page that
+//   onBeforeRequest of the load that made it (seen with a form's POST answered 502, and with
+//   our own reloads), so the report waits UNSEEN_WAIT_MS for that load to show up, and then
+//   for its end. A reload or navigation we order forgets the load seen last. A page that
 //   loaded before we listened (Firefox injects content scripts into open tabs at install) pays
 //   that wait once; a page we inspect ourselves was loaded before we asked, and does not wait.
 // In memory only: after a restart nothing waits.
@@ -485,8 +530,13 @@ const startedUrl = new Map(); // tabId -> URL (without fragment) of a main-frame
 const loadedUrl = new Map(); // tabId -> URL (without fragment) of its last main-frame load seen
 const loadWaiters = new Map(); // tabId -> resolvers
 const withoutFragment = (url) => String(url).split('#')[0];
+/** We are about to load the tab's page again: its next report is of a load still to be seen. */
+function loadOrdered(tabId) {
+  loadedUrl.delete(tabId);
+}
 function loadStarted(tabId, url) {
   startedUrl.set(tabId, withoutFragment(url));
+  loadedUrl.delete(tabId); // A reload of the same URL: its report waits for this load, not the last.
 }
 function loadSeen(tabId, url) {
   startedUrl.delete(tabId);

@@ -34,14 +34,6 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Classify a whole HTML document (title and visible text are extracted in the core), as the
-/// CLI does: `headers` is an array of `[name, value]` pairs; `status` is absent when unknown.
-#[wasm_bindgen(js_name = classifyHtml)]
-pub fn classify_html(status: Option<u16>, headers: JsValue, html: &str, now_ms: f64) -> Result<JsValue, JsValue> {
-    let headers: Vec<(String, String)> = if headers.is_undefined() || headers.is_null() { Vec::new() } else { from_js("headers", headers)? };
-    to_js(&crate::detect::classify_html(status, &headers, html, now_ms))
-}
-
 /// Checks a settings object as the options page submits it: `{ok: true, settings}` with the
 /// canonical object, or `{ok: false, errors: [{field, code, min, max, got, entry, message}]}`
 /// naming each bad field (see [`FieldError`]).

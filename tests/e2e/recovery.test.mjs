@@ -78,6 +78,30 @@ for (const [name, launch] of Object.entries(BROWSERS)) {
       assert.equal(methods(server, '/soft')[0], 'GET');
     });
 
+    it('a 502 whose reload brings a maintenance page served with 200 is not called recovered before the page is well', async () => {
+      await settings({});
+      const maintenance = '<!DOCTYPE html><html><head><title>Service Unavailable</title></head><body>'
+        + '<h1>Service Unavailable</h1><p>Service Unavailable \u2014 database connection failed</p></body></html>';
+      server.route('/maint', { failFirst: 1, okBody: maintenance });
+      const tab = await open(server.url('/maint'));
+      await tab.waitFor(async () => /502|Service Unavailable/.test(await tab.title()), { message: 'the error page' });
+      const tabId = await tab.browserTabId();
+      // The check passes (the site answers 200), the tab is reloaded, and the reloaded page is
+      // the maintenance page: a failed attempt, judged from the page's text.
+      await tab.waitFor(async () => (await view(tabId)).attempt >= 1, { timeout: 30_000, message: 'the reloaded page judged' });
+      assert.equal(await tab.title(), 'Service Unavailable');
+      assert.notEqual((await view(tabId)).state, 'healthy');
+      const incidents = () => extensionApi(browser).send({ type: 'getIncidents' });
+      const mine = async () => (await incidents()).filter((i) => i.url === server.url('/maint'));
+      assert.deepEqual(await mine(), [], 'not called recovered');
+      // The site is well again: the next check reads the page, the tab comes back, and only then
+      // is the incident recorded, once.
+      server.route('/maint', {});
+      await tab.waitFor(recovered(tab), { timeout: 60_000, message: 'the recovered page' });
+      await tab.waitFor(async () => (await mine()).length === 1, { message: 'the incident' });
+      assert.equal((await mine())[0].outcome, 'recovered');
+    });
+
     it('an article about 502 errors loads once and is left alone', async () => {
       await settings({});
       const tab = await open(server.url('/article-502'));

@@ -110,6 +110,9 @@ const QUIET_PREFS = {
  * @param {boolean} [o.install]    install the add-on at launch (default); false: call
  *                                 `installAddon()` later, as a user who installs it
  *                                 while pages are already open
+ * @param {boolean} [o.withoutExtension]  start Firefox with no add-on at all (a benchmark's
+ *                                 baseline): extDir and geckoId are then not needed, and only
+ *                                 openTab and close are of use
  */
 export async function launchFirefox({
   extDir,
@@ -120,8 +123,10 @@ export async function launchFirefox({
   helperPage = 'popup.html',
   log = !!process.env.E2E_BROWSER_LOG,
   install = true,
+  withoutExtension = false,
 } = {}) {
-  if (!extDir || !geckoId) throw new Error('launchFirefox: extDir and geckoId are required');
+  if (withoutExtension) geckoId ??= 'none@bounceback.example';
+  else if (!extDir || !geckoId) throw new Error('launchFirefox: extDir and geckoId are required');
   if (!geckodriver || !existsSync(geckodriver)) throw new Error(`geckodriver not found (${geckodriver})`);
   if (!existsSync(firefoxBin)) throw new Error(`Firefox not found at ${firefoxBin}`);
 
@@ -269,7 +274,7 @@ export async function launchFirefox({
     await wd('POST', '/timeouts', { script: 30_000, pageLoad: 60_000, implicit: 0 });
     anchor = await wd('GET', '/window');
     current = anchor;
-    if (install) await installAddon();
+    if (install && !withoutExtension) await installAddon();
   } catch (e) {
     if (sessionId) await wd('DELETE', `/session/${sessionId}`, undefined, { timeout: 10_000 }).catch(() => {});
     await cleanup();
