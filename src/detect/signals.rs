@@ -16,12 +16,15 @@
 //!   word or a short line of failure words: +1); title and first lines agree: +1
 //! - a JSON error body (an error message, a 5xx `status`/`statusCode`/`code`, a `title` that is
 //!   a server error line), PHP's own error output: +5
-//! - a body that is nothing but failure lines (no title of its own, at most 4 short lines of
-//!   failure words or an incident reference, nothing to navigate, no 4xx words): +3
-//! - a crash dump (3 or more stack frames of Java, .NET, JavaScript, Python, PHP or Ruby shape,
-//!   on a page that is not long): +1, and its code blocks are not counted as documentation; a
-//!   failing backend named on a short page ("could not connect to", "connection refused",
-//!   "SQLSTATE["): +1
+//! - only on a *plain* page (a title that does not read like a document, thread or site page,
+//!   at most 2500 characters, no prose, bylines, dates, article markup, nor more than 5 links):
+//!   a body that is nothing but failure lines (no title of its own, at most 4 short lines of
+//!   failure words or an incident reference, no 4xx words): +3; a crash page (a server error
+//!   at the top and 3 or more stack frames of Java, .NET, JavaScript, Python, PHP or Ruby
+//!   shape): +3 (+1 beside the stack trace signature), its code blocks not counted as
+//!   documentation; on either, a failing backend named ("could not connect to", "connection
+//!   refused", "SQLSTATE["): +1; and on a short untitled or error-titled one, a long first line
+//!   opened by a signature phrase is an error line
 //! - apologies and retry hints on a page that is little else: +1 (2-3 kinds), +2 (4 or more)
 //! - a vendor or crash signature (nginx footer, Guru Meditation, stack trace): +2
 //! - length: short (at most 600 characters) +1, nothing but the title +1; over 1500 -2; over
@@ -360,21 +363,10 @@ fn trailing_code(s: &str) -> Option<(u16, &str)> {
 pub fn line_hit(line: &str) -> Option<LineHit> {
     // Leading decoration: ":( Application Error", "🚨 Service Unavailable".
     let line = line.trim().trim_start_matches(|c: char| !c.is_alphanumeric() && c != '$' && c != '{').trim();
-    if line.is_empty() {
+    if line.is_empty() || line.chars().count() > MAX_LINE {
         return None;
     }
     let hit = |kind, code, strength| Some(LineHit { kind, code, strength, line: line.to_string() });
-    if line.chars().count() > MAX_LINE {
-        // A generated message can run long after its opening ("upstream connect error or
-        // disconnect/reset before headers. retried and the latest reset reason: ...").
-        let site_suffix = line.contains(" · ") || line.contains(" | ") || line.contains("issue #");
-        if line.len() <= MAX_SIGNATURE_LINE && !site_suffix {
-            if let Some((_, k)) = SIGNATURE_PHRASES.iter().find(|(p, _)| line.starts_with(p)) {
-                return hit(*k, None, Strength::Shaped);
-            }
-        }
-        return None;
-    }
 
     // "<prefix> <code> <phrase>"
     let mut rest = line;
@@ -531,6 +523,19 @@ pub fn signature(text: &str) -> Option<&'static str> {
 /// A JavaScript/Java or Python stack trace: "at f (file:1:2)" lines, or a traceback.
 fn stack_trace(text: &str) -> bool {
     text.contains("traceback (most recent call last)") || text.lines().filter(|l| l.starts_with("at ") && l.contains(':')).take(2).count() >= 2
+}
+
+/// A generated message that runs long after a signature phrase opening it ("upstream connect
+/// error or disconnect/reset before headers. retried and the latest reset reason: ..."):
+/// [`line_hit`] leaves lines this long alone; [`analyze`] asks this of a bare page's first line.
+fn long_signature_line(line: &str) -> Option<LineHit> {
+    let line = line.trim();
+    let n = line.chars().count();
+    if n <= MAX_LINE || n > MAX_SIGNATURE_LINE {
+        return None;
+    }
+    let (_, kind) = SIGNATURE_PHRASES.iter().find(|(p, k)| *k == Kind::Server && line.starts_with(p))?;
+    Some(LineHit { kind: *kind, code: None, strength: Strength::Shaped, line: line.to_string() })
 }
 
 /// How many stack frames the text holds, in the shapes of the common runtimes, whether the
@@ -773,7 +778,10 @@ fn json_error(text: &str) -> Option<Kind> {
         return Some(Kind::RateLimited);
     }
     // A 5xx number under a status-like key: "status", "statusCode" (NestJS), "code" (Railway).
-    let status_5xx = ["\"status\":", "\"statuscode\":", "\"status code\":", "\"code\":"].iter().any(|key| {
+    // "code" counts only beside an error key (a product's "code" is no status).
+    let keys: &[&str] =
+        if error_keys { &["\"status\":", "\"statuscode\":", "\"status code\":", "\"code\":"] } else { &["\"status\":", "\"statuscode\":", "\"status code\":"] };
+    let status_5xx = keys.iter().any(|key| {
         t.match_indices(key).any(|(i, m)| {
             let rest = t[i + m.len()..].trim_start();
             rest.starts_with('5')
@@ -794,6 +802,35 @@ fn json_error(text: &str) -> Option<Kind> {
 
 /// Stack frames from which a page holds a crash dump.
 const CRASH_FRAMES: usize = 3;
+
+/// Most links a plain page (see [`analyze`]) has.
+const PLAIN_LINKS: u32 = 5;
+
+/// Titles of threads, questions and site pages, beyond [`DOCUMENT_CUES`].
+const THREAD_CUES: &[&str] = &[
+    "issue",
+    "·",
+    "|",
+    " when ",
+    " while ",
+    " after ",
+    "getting",
+    "help",
+    "problem",
+    "solved",
+    "stack overflow",
+    "stackoverflow",
+    "reddit",
+    "discussion",
+    "example",
+];
+
+/// Does the title read like a document, a thread or a page of a site ("... · Issue #42 ·
+/// owner/repo", "Getting 500 error when ...", "PDOException | Site", "How to fix ...")?
+fn document_title(title: &str) -> bool {
+    let numbered = title.match_indices('#').any(|(i, _)| title[i + 1..].starts_with(|c: char| c.is_ascii_digit()));
+    has_any(title, DOCUMENT_CUES) || has_any(title, THREAD_CUES) || title.contains('?') || numbered
+}
 
 /// Words that name a failing backend (database, upstream connection) on an error page.
 const BACKEND_FAILURES: &[&str] = &[
@@ -881,6 +918,11 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         out
     };
 
+    let len = text.chars().count();
+    // Evidence a document can quote (a stack trace, a failing backend, a long generated
+    // message) counts only on a page titled like an error page, or untitled.
+    let doc_title = document_title(&title);
+
     // Title.
     let t_hit = title_hit(&title);
     let mut anchored = false;
@@ -904,7 +946,15 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
             l_hit = better(l_hit, h);
         }
     }
-    let first_is_error = lead.first().and_then(|l| line_hit(l)).is_some_and(|h| h.strength == Strength::Shaped);
+    let mut first_is_error = lead.first().and_then(|l| line_hit(l)).is_some_and(|h| h.strength == Strength::Shaped);
+    // A short page that opens with a long generated message (Envoy's "upstream connect error
+    // or disconnect/reset before headers. ... reset reason: ..."), under no title of its own.
+    if l_hit.is_none() && len <= SHORT_CHARS && !doc_title && (title.is_empty() || t_hit.as_ref().is_some_and(|h| h.kind == Kind::Server)) {
+        if let Some(h) = lead.first().and_then(|l| long_signature_line(l)) {
+            l_hit = Some(h);
+            first_is_error = true;
+        }
+    }
     match &l_hit {
         Some(h) if h.strength == Strength::Shaped => {
             anchored = true;
@@ -943,7 +993,6 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
 
     // The rest of the page.
     let head: String = text.chars().take(1500).collect();
-    let len = text.chars().count();
     // Apologies count on a page that is little else; in a long page they are just prose.
     let cues = if len <= 1500 { count_distinct(&head, APOLOGY_CUES) } else { Vec::new() };
     match cues.len() {
@@ -951,35 +1000,51 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         2 | 3 => add(1, format!("apology / retry words: {}", cues.join(", "))),
         _ => add(2, format!("apology / retry words: {}", cues.join(", "))),
     }
-    // Evidence a document quotes (a trace, a failing database) does not count on a page whose
-    // title reads like a document ("... · Issue #42 · owner/repo", "How to fix ...").
-    let document = has_any(&title, DOCUMENT_CUES) || title.ends_with('?');
-    let frames = if document { 0 } else { stack_frames(&text) };
-    if let Some(sig) = signature(&text) {
+    // Prose, in paragraph-sized units of 300 characters of lines of 15 words or more.
+    let prose_chars: usize = text.lines().filter(|l| l.split_whitespace().count() >= 15).map(str::len).sum();
+    let prose = prose_chars / 300;
+    let bylines = count_distinct(&head, BYLINE_CUES);
+    let truncated = structure.is_some_and(|s| s.truncated);
+    // A page that is nothing but itself: titled like an error page (or untitled), not long, no
+    // prose, no bylines, no dates, no article markup, hardly any links. Only such a page may
+    // count the evidence below, which documents quote (traces, backends, failure lines).
+    let plain = !doc_title
+        && !truncated
+        && len <= LONG_CHARS
+        && prose < 3
+        && bylines.is_empty()
+        && structure.map_or(true, |s| s.times == 0 && s.articles == 0 && s.links <= PLAIN_LINKS && s.paragraphs < 10);
+    // The error at the top is a server error (a title or first line, failure words near the
+    // top), not a refusal.
+    let top_server = anchored && t_hit.iter().chain(l_hit.iter()).all(|h| h.kind == Kind::Server);
+    let sig = signature(&text);
+    if let Some(sig) = sig {
         add(2, format!("signature: {sig}"));
-    } else if frames >= 2 {
-        add(2, format!("signature: stack trace ({frames} frames)"));
     }
-    // A crash dump: the frames of a stack trace on a page that is not long (an article that
-    // quotes a trace is long, and its prose says so).
-    if frames >= CRASH_FRAMES && len <= LONG_CHARS {
-        add(1, format!("a crash dump ({frames} stack frames)"));
-    }
-    // A failing backend named on a page that is little else ("Could not connect to MySQL",
-    // "SQLSTATE[HY000] [2002] Connection refused").
-    if len <= 1500 && !document {
-        if let Some(b) = BACKEND_FAILURES.iter().find(|b| head.contains(*b)) {
-            add(1, format!("a failing backend is named: {b}"));
-        }
+    // A crash page: a plain page (so at most 2500 characters) headed by a server error, with a
+    // stack trace of 3 frames or more (frames of Java, .NET, JavaScript, Python, PHP or Ruby
+    // shape; the trace signature above knows only two line-shaped kinds of them).
+    let frames = if plain && top_server { stack_frames(&text) } else { 0 };
+    let crash = frames >= CRASH_FRAMES;
+    if crash {
+        let w = if sig == Some("stack trace") { 1 } else { 3 };
+        add(w, format!("a crash page: a server error at the top over a stack trace ({frames} frames)"));
     }
     // A body that is nothing but failure lines: no title (or an error title), a few short lines
     // of failure words or an incident reference ("Application failed to respond / This error
     // appears to be caused by the application. / Request ID: ..."), nothing to navigate.
-    if bare_failure_body(&title, &text, structure) {
+    let bare = plain && bare_failure_body(&title, &text, structure);
+    if bare {
         anchored = true;
         add(3, "the page is nothing but failure lines".into());
     }
-    let truncated = structure.is_some_and(|s| s.truncated);
+    // On such a page, a failing backend named ("Could not connect to MySQL", "SQLSTATE[HY000]
+    // [2002] Connection refused") says what failed.
+    if crash || bare {
+        if let Some(b) = BACKEND_FAILURES.iter().find(|b| head.contains(*b)) {
+            add(1, format!("a failing backend is named: {b}"));
+        }
+    }
     if truncated || len > LONG_CHARS {
         add(-3, format!("long text ({len} chars{})", if truncated { ", more not read" } else { "" }));
     } else if len > 1500 {
@@ -990,15 +1055,11 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
             add(1, "nothing on the page but the title".into());
         }
     }
-    // Prose, in paragraph-sized units of 300 characters of lines of 15 words or more.
-    let prose_chars: usize = text.lines().filter(|l| l.split_whitespace().count() >= 15).map(str::len).sum();
-    let prose = prose_chars / 300;
     if prose >= 5 {
         add(-3, format!("{prose} paragraphs of prose"));
     } else if prose >= 3 {
         add(-2, format!("{prose} paragraphs of prose"));
     }
-    let bylines = count_distinct(&head, BYLINE_CUES);
     if bylines.len() >= 2 {
         add(-2, format!("bylines: {}", bylines.join(", ")));
     }
@@ -1024,7 +1085,7 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
             add(-1, format!("{} paragraphs", s.paragraphs));
         }
         // A crash page's code blocks are its stack trace.
-        if s.code >= 3 && frames < CRASH_FRAMES {
+        if s.code >= 3 && !crash {
             add(-1, format!("{} code blocks", s.code));
         }
         if s.controls >= 3 {
@@ -1293,11 +1354,59 @@ mod tests {
     #[test]
     fn quoted_traces_do_not_count_on_documents() {
         let trace = "pdoexception: sqlstate[hy000] [2002] connection refused\nfile \"/a/connector.php\", line 119, in f\nfile \"/a/connection.php\", line 965, in g\nfile \"/a/connection.php\", line 986, in h";
-        let quoted = |s: &Signal| s.what.contains("crash dump") || s.what.contains("failing backend") || s.what.contains("stack trace");
-        let issue = analyze("PDOException: connection refused · Issue #42 · owner/repo", trace, None);
-        assert!(!issue.signals.iter().any(quoted), "{:?}", issue.signals);
+        let quoted = |s: &Signal| s.what.contains("crash page") || s.what.contains("failing backend");
         let page = analyze("Error", trace, None);
-        assert_eq!(page.signals.iter().filter(|s| quoted(s)).count(), 3, "{:?}", page.signals);
+        assert_eq!(page.signals.iter().filter(|s| quoted(s)).count(), 2, "{:?}", page.signals);
+        assert_eq!(page.verdict.map(|v| v.kind), Some(Kind::Server));
+        // Titles of threads, questions and site pages.
+        for title in [
+            "PDOException: connection refused · Issue #42 · owner/repo",
+            "Getting 500 error when saving a post",
+            "PDOException | My Blog",
+            "Internal Server Error on login #1234",
+            "Why does Laravel throw SQLSTATE[HY000]?",
+            "Internal server error - Help - Forum",
+        ] {
+            let a = analyze(title, trace, None);
+            assert!(!a.signals.iter().any(quoted), "{title}: {:?}", a.signals);
+        }
+        // A page with a document's structure: dates, article markup, links, prose.
+        for st in [
+            Structure { times: 1, ..Default::default() },
+            Structure { articles: 1, ..Default::default() },
+            Structure { links: 6, ..Default::default() },
+            Structure { paragraphs: 10, ..Default::default() },
+        ] {
+            let a = analyze("Error", trace, Some(&st));
+            assert!(!a.signals.iter().any(quoted), "{st:?}: {:?}", a.signals);
+        }
+        let prose =
+            format!("{trace}\n{}", "we saw this error after upgrading the framework and the database driver to the latest versions last week. ".repeat(9));
+        assert!(!analyze("Error", &prose, None).signals.iter().any(quoted));
+        // A trace under a refusal is no crash page.
+        assert!(!analyze("403 Forbidden", trace, None).signals.iter().any(quoted));
+    }
+
+    #[test]
+    fn a_failing_backend_counts_only_on_a_bare_or_crash_page() {
+        // A short page that names a backend but is neither (a CDN's 403 that says it "can't
+        // connect to the server ... or the request was blocked").
+        let cdn = "403 error\nthe request could not be satisfied.\nwe can't connect to the server for this app or website at this time.";
+        assert!(!analyze("ERROR: The request could not be satisfied", cdn, None).signals.iter().any(|s| s.what.contains("failing backend")));
+        // A bare body that names one.
+        let joomla = "Error displaying the error page: Application Instantiation Error: Could not connect to MySQL.";
+        assert!(analyze("", joomla, None).signals.iter().any(|s| s.what.contains("failing backend")));
+    }
+
+    #[test]
+    fn long_signature_lines_only_open_short_bare_pages() {
+        let envoy = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111";
+        assert_eq!(kind("", envoy), Some(Kind::Server));
+        // Not a title, not under a thread's title, not on a long page.
+        assert_eq!(line_hit(envoy), None);
+        assert_eq!(kind("Envoy returns 503 after upgrade", envoy), None);
+        let long = format!("{envoy}\n{}", "the sidecar logs show the cluster was warming when the request came in. ".repeat(8));
+        assert_eq!(kind("", &long), None);
     }
 
     #[test]
