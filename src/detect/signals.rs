@@ -17,7 +17,8 @@
 //! - a JSON error body (an error message, a 5xx `status`/`statusCode`/`code`, a `title` that is
 //!   a server error line), PHP's own error output: +5
 //! - only on a *plain* page (a title that does not read like a document, thread or site page,
-//!   at most 2500 characters, no prose, bylines, dates, article markup, nor more than 5 links):
+//!   at most 2500 characters, not a paragraph of prose, no bylines, dates, article markup, nor
+//!   more than 5 links, 5 headings or 3 code blocks):
 //!   a body that is nothing but failure lines (no title of its own, at most 4 short lines of
 //!   failure words or an incident reference, no 4xx words): +3; a crash page (a server error
 //!   at the top and 3 or more stack frames of Java, .NET, JavaScript, Python, PHP or Ruby
@@ -803,8 +804,10 @@ fn json_error(text: &str) -> Option<Kind> {
 /// Stack frames from which a page holds a crash dump.
 const CRASH_FRAMES: usize = 3;
 
-/// Most links a plain page (see [`analyze`]) has.
+/// Most links, headings and code blocks a plain page (see [`analyze`]) has.
 const PLAIN_LINKS: u32 = 5;
+const PLAIN_HEADINGS: u32 = 5;
+const PLAIN_CODE: u32 = 3;
 
 /// Titles of threads, questions and site pages, beyond [`DOCUMENT_CUES`].
 const THREAD_CUES: &[&str] = &[
@@ -1005,15 +1008,18 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     let prose = prose_chars / 300;
     let bylines = count_distinct(&head, BYLINE_CUES);
     let truncated = structure.is_some_and(|s| s.truncated);
-    // A page that is nothing but itself: titled like an error page (or untitled), not long, no
-    // prose, no bylines, no dates, no article markup, hardly any links. Only such a page may
-    // count the evidence below, which documents quote (traces, backends, failure lines).
+    // A page that is nothing but itself: titled like an error page (or untitled), not long, not
+    // a paragraph of prose, no bylines, no dates, no article markup, hardly any links, headings
+    // or code blocks. Only such a page may count the evidence below, which documents quote
+    // (traces, backends, failure lines).
     let plain = !doc_title
         && !truncated
         && len <= LONG_CHARS
-        && prose < 3
+        && prose == 0
         && bylines.is_empty()
-        && structure.map_or(true, |s| s.times == 0 && s.articles == 0 && s.links <= PLAIN_LINKS && s.paragraphs < 10);
+        && structure.map_or(true, |s| {
+            s.times == 0 && s.articles == 0 && s.links <= PLAIN_LINKS && s.paragraphs < 10 && s.headings <= PLAIN_HEADINGS && s.code <= PLAIN_CODE
+        });
     // The error at the top is a server error (a title or first line, failure words near the
     // top), not a refusal.
     let top_server = anchored && t_hit.iter().chain(l_hit.iter()).all(|h| h.kind == Kind::Server);
@@ -1376,12 +1382,14 @@ mod tests {
             Structure { articles: 1, ..Default::default() },
             Structure { links: 6, ..Default::default() },
             Structure { paragraphs: 10, ..Default::default() },
+            Structure { headings: 6, ..Default::default() },
+            Structure { code: 4, ..Default::default() },
         ] {
             let a = analyze("Error", trace, Some(&st));
             assert!(!a.signals.iter().any(quoted), "{st:?}: {:?}", a.signals);
         }
         let prose =
-            format!("{trace}\n{}", "we saw this error after upgrading the framework and the database driver to the latest versions last week. ".repeat(9));
+            format!("{trace}\n{}", "we saw this error after upgrading the framework and the database driver to the latest versions last week. ".repeat(3));
         assert!(!analyze("Error", &prose, None).signals.iter().any(quoted));
         // A trace under a refusal is no crash page.
         assert!(!analyze("403 Forbidden", trace, None).signals.iter().any(quoted));
