@@ -257,7 +257,15 @@ fn corpus() {
     if fresh_normal_alarms > 0 {
         failures.push(format!("{FRESH_BATCH}: {fresh_normal_alarms} alarms on ordinary pages (articles, threads, docs)"));
     }
-    assert!(t[0][0].tp > 0 && t[1][0].tp > 0 && t[0][0].neg > 0 && t[1][0].neg > 0, "empty corpus part");
+    assert!(t[0][0].tp > 0 && t[0][0].neg > 0, "empty tune part");
+    // Another corpus (`BOUNCEBACK_CORPUS`), such as a copy holding only the tune lines, may
+    // have no held-out part: that is reported, not failed. The repository's corpus must have it.
+    let heldout_empty = t[1][0].tp + t[1][0].fn_ == 0 || t[1][0].neg == 0;
+    if heldout_empty && std::env::var_os("BOUNCEBACK_CORPUS").is_some() {
+        println!("the held-out part of {} is empty or one-sided: its figures and floors say nothing", dir.display());
+    } else {
+        assert!(!heldout_empty, "empty held-out part");
+    }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }
 

@@ -14,7 +14,18 @@
 //!   a title that reads like a document ("How to fix ...", "... · Issue #12"): -2
 //! - an error line among the first lines: +3 (+1 when it is the very first line; a bare error
 //!   word or a short line of failure words: +1); title and first lines agree: +1
-//! - a JSON error body, PHP's own error output: +5
+//! - a JSON error body (an error message, a 5xx `status`/`statusCode`/`code`, a `title` that is
+//!   a server error line), PHP's own error output: +5
+//! - only on a *plain* page (a title that does not read like a document, thread or site page,
+//!   at most 2500 characters, not a paragraph of prose, no bylines, dates, article markup, nor
+//!   more than 5 links, 5 headings or 3 code blocks):
+//!   a body that is nothing but failure lines (no title of its own, at most 4 short lines of
+//!   failure words or an incident reference, no 4xx words): +3; a crash page (a server error
+//!   at the top and 3 or more stack frames of Java, .NET, JavaScript, Python, PHP or Ruby
+//!   shape): +3 (+1 beside the stack trace signature), its code blocks not counted as
+//!   documentation; on either, a failing backend named ("could not connect to", "connection
+//!   refused", "SQLSTATE["): +1; and on a short untitled or error-titled one, a long first line
+//!   opened by a signature phrase is an error line
 //! - apologies and retry hints on a page that is little else: +1 (2-3 kinds), +2 (4 or more)
 //! - a vendor or crash signature (nginx footer, Guru Meditation, stack trace): +2
 //! - length: short (at most 600 characters) +1, nothing but the title +1; over 1500 -2; over
@@ -83,6 +94,8 @@ const LEAD_LINES: usize = 6;
 const LEAD_CHARS: usize = 600;
 /// Longest line that can be "dominated" by an error phrase.
 const MAX_LINE: usize = 160;
+/// Longest line that a signature phrase opening it still makes an error line.
+const MAX_SIGNATURE_LINE: usize = 400;
 
 /// Lowercase, typographic quotes and dashes folded, `_` as space, spaces collapsed per line.
 pub fn normalize(s: &str) -> String {
@@ -513,6 +526,45 @@ fn stack_trace(text: &str) -> bool {
     text.contains("traceback (most recent call last)") || text.lines().filter(|l| l.starts_with("at ") && l.contains(':')).take(2).count() >= 2
 }
 
+/// A generated message that runs long after a signature phrase opening it ("upstream connect
+/// error or disconnect/reset before headers. retried and the latest reset reason: ..."):
+/// [`line_hit`] leaves lines this long alone; [`analyze`] asks this of a bare page's first line.
+fn long_signature_line(line: &str) -> Option<LineHit> {
+    let line = line.trim();
+    let n = line.chars().count();
+    if n <= MAX_LINE || n > MAX_SIGNATURE_LINE {
+        return None;
+    }
+    let (_, kind) = SIGNATURE_PHRASES.iter().find(|(p, k)| *k == Kind::Server && line.starts_with(p))?;
+    Some(LineHit { kind: *kind, code: None, strength: Strength::Shaped, line: line.to_string() })
+}
+
+/// How many stack frames the text holds, in the shapes of the common runtimes, whether the
+/// frames keep their own lines or were run together by the page's markup:
+/// - JavaScript, Java, .NET: `at f (/app/a.js:1:2)`, `at org.a.B.m(B.java:12)`,
+///   `at Ns.Type.Method(String s)`: "at" then a dotted call, or a name then `(file:line)`;
+/// - Python: `File "/app/x.py", line 12, in f`;
+/// - PHP: `#0 /var/www/a.php(12): f()`, `#3 {main}`;
+/// - Ruby: `/app/a.rb:12:in 'f'`.
+pub fn stack_frames(text: &str) -> usize {
+    let words: Vec<&str> = text.split_whitespace().take(4000).collect();
+    let mut frames = 0;
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).copied().unwrap_or("");
+        let after = words.get(i + 2).copied().unwrap_or("");
+        let call = |t: &str| t.find('(').is_some_and(|p| p > 0 && t[..p].contains('.') && !t[..p].contains('/'));
+        let js_frame = !next.is_empty() && after.starts_with('(') && after.contains(':');
+        let at_frame = *w == "at" && (call(next) || js_frame);
+        let python_frame = *w == "file" && next.starts_with('"') && next.ends_with("\",") && after == "line";
+        let php_frame = w.len() >= 2 && w.starts_with('#') && w[1..].bytes().all(|b| b.is_ascii_digit()) && (next.contains(".php(") || next == "{main}");
+        let ruby_frame = w.contains(".rb:") && w.contains(":in");
+        if at_frame || python_frame || php_frame || ruby_frame {
+            frames += 1;
+        }
+    }
+    frames
+}
+
 /// The title, or for Cloudflare-style "host | 522: Connection timed out" its last part.
 fn title_hit(title: &str) -> Option<LineHit> {
     if let Some(h) = line_hit(title) {
@@ -722,17 +774,119 @@ fn json_error(text: &str) -> Option<Kind> {
     if !(t.starts_with('{') && t.ends_with('}') && t.len() <= 800) {
         return None;
     }
-    if !(t.contains("\"message\"") || t.contains("\"error\"") || t.contains("\"status\"")) {
-        return None;
-    }
-    if t.contains("rate limit") || t.contains("too many requests") {
+    let error_keys = t.contains("\"message\"") || t.contains("\"error\"") || t.contains("\"status\"");
+    if error_keys && (t.contains("rate limit") || t.contains("too many requests")) {
         return Some(Kind::RateLimited);
     }
-    let status_5xx = t.match_indices("\"status\":").any(|(i, m)| {
-        let rest = t[i + m.len()..].trim_start();
-        rest.starts_with('5') && rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
+    // A 5xx number under a status-like key: "status", "statusCode" (NestJS), "code" (Railway).
+    // "code" counts only beside an error key (a product's "code" is no status).
+    let keys: &[&str] =
+        if error_keys { &["\"status\":", "\"statuscode\":", "\"status code\":", "\"code\":"] } else { &["\"status\":", "\"statuscode\":", "\"status code\":"] };
+    let status_5xx = keys.iter().any(|key| {
+        t.match_indices(key).any(|(i, m)| {
+            let rest = t[i + m.len()..].trim_start();
+            rest.starts_with('5')
+                && rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
+                && !rest[3..].starts_with(|c: char| c.is_ascii_digit())
+        })
     });
-    (status_5xx || has_any(t, ERROR_VOCAB) && !t.contains("not found")).then_some(Kind::Server)
+    // A problem document's title or detail that is itself a server error line
+    // (`{"title": "500 Internal Server Error"}`).
+    let titled = ["\"title\":", "\"detail\":"].iter().any(|key| {
+        t.match_indices(key).any(|(i, m)| {
+            let rest = t[i + m.len()..].trim_start().strip_prefix('"').unwrap_or("");
+            rest.split('"').next().and_then(line_hit).is_some_and(|h| h.kind == Kind::Server && h.strength == Strength::Shaped)
+        })
+    });
+    (status_5xx || titled || error_keys && has_any(t, ERROR_VOCAB) && !t.contains("not found")).then_some(Kind::Server)
+}
+
+/// Stack frames from which a page holds a crash dump.
+const CRASH_FRAMES: usize = 3;
+
+/// Most links, headings and code blocks a plain page (see [`analyze`]) has.
+const PLAIN_LINKS: u32 = 5;
+const PLAIN_HEADINGS: u32 = 5;
+const PLAIN_CODE: u32 = 3;
+
+/// Titles of threads, questions and site pages, beyond [`DOCUMENT_CUES`].
+const THREAD_CUES: &[&str] = &[
+    "issue",
+    "·",
+    "|",
+    " when ",
+    " while ",
+    " after ",
+    "getting",
+    "help",
+    "problem",
+    "solved",
+    "stack overflow",
+    "stackoverflow",
+    "reddit",
+    "discussion",
+    "example",
+];
+
+/// Does the title read like a document, a thread or a page of a site ("... · Issue #42 ·
+/// owner/repo", "Getting 500 error when ...", "PDOException | Site", "How to fix ...")?
+fn document_title(title: &str) -> bool {
+    let numbered = title.match_indices('#').any(|(i, _)| title[i + 1..].starts_with(|c: char| c.is_ascii_digit()));
+    has_any(title, DOCUMENT_CUES) || has_any(title, THREAD_CUES) || title.contains('?') || numbered
+}
+
+/// Words that name a failing backend (database, upstream connection) on an error page.
+const BACKEND_FAILURES: &[&str] = &[
+    "could not connect to",
+    "couldn't connect to",
+    "can't connect to",
+    "cannot connect to",
+    "unable to connect to",
+    "connection refused",
+    "lost connection to",
+    "too many connections",
+    "sqlstate[",
+];
+
+/// Words of a request refused or a thing missing: a short body with them is a 4xx page, not
+/// an outage ("Sorry, we couldn't find that page.").
+const CLIENT_WORDS: &[&str] = &[
+    "found",
+    "find",
+    "exist",
+    "permission",
+    "denied",
+    "forbidden",
+    "unauthori",
+    "log in",
+    "login",
+    "sign in",
+    "password",
+    "expired",
+    "invalid",
+    "blocked",
+    "not allowed",
+];
+
+/// Lines that only carry an incident reference.
+const REFERENCE_CUES: &[&str] = &["request id", "error id", "incident id", "ray id", "trace id", "correlation id", "reference"];
+
+/// A short body that is nothing but failure lines (see [`analyze`]).
+fn bare_failure_body(title: &str, text: &str, structure: Option<&Structure>) -> bool {
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if lines.is_empty() || lines.len() > 4 || text.len() > 300 {
+        return false;
+    }
+    let titled = !title.trim().is_empty();
+    if titled && title_hit(title).is_none() && !error_words_line(title, 8) {
+        return false;
+    }
+    if structure.is_some_and(|s| s.navs > 0 || s.links > 2 || s.controls > 0) {
+        return false;
+    }
+    let failure = |l: &str| error_words_line(l, 16) && !has_any(l, CLIENT_WORDS) && line_hit(l).map_or(true, |h| h.kind == Kind::Server);
+    let reference = |l: &str| has_any(l, REFERENCE_CUES) && l.split_whitespace().count() <= 6;
+    lines.iter().any(|l| failure(l)) && lines.iter().all(|l| failure(l) || reference(l)) && !has_any(text, CLIENT_WORDS)
 }
 
 /// PHP's own error output (`display_errors`): "Fatal error: ... on line N".
@@ -767,6 +921,11 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         out
     };
 
+    let len = text.chars().count();
+    // Evidence a document can quote (a stack trace, a failing backend, a long generated
+    // message) counts only on a page titled like an error page, or untitled.
+    let doc_title = document_title(&title);
+
     // Title.
     let t_hit = title_hit(&title);
     let mut anchored = false;
@@ -790,7 +949,15 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
             l_hit = better(l_hit, h);
         }
     }
-    let first_is_error = lead.first().and_then(|l| line_hit(l)).is_some_and(|h| h.strength == Strength::Shaped);
+    let mut first_is_error = lead.first().and_then(|l| line_hit(l)).is_some_and(|h| h.strength == Strength::Shaped);
+    // A short page that opens with a long generated message (Envoy's "upstream connect error
+    // or disconnect/reset before headers. ... reset reason: ..."), under no title of its own.
+    if l_hit.is_none() && len <= SHORT_CHARS && !doc_title && (title.is_empty() || t_hit.as_ref().is_some_and(|h| h.kind == Kind::Server)) {
+        if let Some(h) = lead.first().and_then(|l| long_signature_line(l)) {
+            l_hit = Some(h);
+            first_is_error = true;
+        }
+    }
     match &l_hit {
         Some(h) if h.strength == Strength::Shaped => {
             anchored = true;
@@ -829,7 +996,6 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
 
     // The rest of the page.
     let head: String = text.chars().take(1500).collect();
-    let len = text.chars().count();
     // Apologies count on a page that is little else; in a long page they are just prose.
     let cues = if len <= 1500 { count_distinct(&head, APOLOGY_CUES) } else { Vec::new() };
     match cues.len() {
@@ -837,10 +1003,54 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         2 | 3 => add(1, format!("apology / retry words: {}", cues.join(", "))),
         _ => add(2, format!("apology / retry words: {}", cues.join(", "))),
     }
-    if let Some(sig) = signature(&text) {
+    // Prose, in paragraph-sized units of 300 characters of lines of 15 words or more.
+    let prose_chars: usize = text.lines().filter(|l| l.split_whitespace().count() >= 15).map(str::len).sum();
+    let prose = prose_chars / 300;
+    let bylines = count_distinct(&head, BYLINE_CUES);
+    let truncated = structure.is_some_and(|s| s.truncated);
+    // A page that is nothing but itself: titled like an error page (or untitled), not long, not
+    // a paragraph of prose, no bylines, no dates, no article markup, hardly any links, headings
+    // or code blocks. Only such a page may count the evidence below, which documents quote
+    // (traces, backends, failure lines).
+    let plain = !doc_title
+        && !truncated
+        && len <= LONG_CHARS
+        && prose == 0
+        && bylines.is_empty()
+        && structure.map_or(true, |s| {
+            s.times == 0 && s.articles == 0 && s.links <= PLAIN_LINKS && s.paragraphs < 10 && s.headings <= PLAIN_HEADINGS && s.code <= PLAIN_CODE
+        });
+    // The error at the top is a server error (a title or first line, failure words near the
+    // top), not a refusal.
+    let top_server = anchored && t_hit.iter().chain(l_hit.iter()).all(|h| h.kind == Kind::Server);
+    let sig = signature(&text);
+    if let Some(sig) = sig {
         add(2, format!("signature: {sig}"));
     }
-    let truncated = structure.is_some_and(|s| s.truncated);
+    // A crash page: a plain page (so at most 2500 characters) headed by a server error, with a
+    // stack trace of 3 frames or more (frames of Java, .NET, JavaScript, Python, PHP or Ruby
+    // shape; the trace signature above knows only two line-shaped kinds of them).
+    let frames = if plain && top_server { stack_frames(&text) } else { 0 };
+    let crash = frames >= CRASH_FRAMES;
+    if crash {
+        let w = if sig == Some("stack trace") { 1 } else { 3 };
+        add(w, format!("a crash page: a server error at the top over a stack trace ({frames} frames)"));
+    }
+    // A body that is nothing but failure lines: no title (or an error title), a few short lines
+    // of failure words or an incident reference ("Application failed to respond / This error
+    // appears to be caused by the application. / Request ID: ..."), nothing to navigate.
+    let bare = plain && bare_failure_body(&title, &text, structure);
+    if bare {
+        anchored = true;
+        add(3, "the page is nothing but failure lines".into());
+    }
+    // On such a page, a failing backend named ("Could not connect to MySQL", "SQLSTATE[HY000]
+    // [2002] Connection refused") says what failed.
+    if crash || bare {
+        if let Some(b) = BACKEND_FAILURES.iter().find(|b| head.contains(*b)) {
+            add(1, format!("a failing backend is named: {b}"));
+        }
+    }
     if truncated || len > LONG_CHARS {
         add(-3, format!("long text ({len} chars{})", if truncated { ", more not read" } else { "" }));
     } else if len > 1500 {
@@ -851,15 +1061,11 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
             add(1, "nothing on the page but the title".into());
         }
     }
-    // Prose, in paragraph-sized units of 300 characters of lines of 15 words or more.
-    let prose_chars: usize = text.lines().filter(|l| l.split_whitespace().count() >= 15).map(str::len).sum();
-    let prose = prose_chars / 300;
     if prose >= 5 {
         add(-3, format!("{prose} paragraphs of prose"));
     } else if prose >= 3 {
         add(-2, format!("{prose} paragraphs of prose"));
     }
-    let bylines = count_distinct(&head, BYLINE_CUES);
     if bylines.len() >= 2 {
         add(-2, format!("bylines: {}", bylines.join(", ")));
     }
@@ -884,7 +1090,8 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         if s.paragraphs >= 10 {
             add(-1, format!("{} paragraphs", s.paragraphs));
         }
-        if s.code >= 3 {
+        // A crash page's code blocks are its stack trace.
+        if s.code >= 3 && !crash {
             add(-1, format!("{} code blocks", s.code));
         }
         if s.controls >= 3 {
@@ -1127,6 +1334,112 @@ mod tests {
     fn a_bot_check_outranks_its_heading() {
         let page = "503 Service Temporarily Unavailable\nChecking your browser before accessing example.org.\nThis process is automatic.";
         assert_eq!(kind("503 Service Temporarily Unavailable", page), Some(Kind::Challenge));
+    }
+
+    #[test]
+    fn stack_frames_of_common_runtimes() {
+        let java = "request processing failed at org.a.web.servlet.frameworkservlet.doget(frameworkservlet.java:903) at jakarta.servlet.http.httpservlet.service(httpservlet.java:564) at org.a.b.c.run(c.java:1)";
+        assert_eq!(stack_frames(java), 3);
+        let dotnet = "system.invalidoperationexception: boom\nat microsoft.extensions.di.callsitefactory.create(type t)\nat microsoft.aspnetcore.hosting.genericwebhostservice.startasync(cancellationtoken c)";
+        assert_eq!(stack_frames(dotnet), 2);
+        let php = "#0 /var/www/a/connection.php(286): pdo->__construct('mysql:')\n#1 /var/www/public/index.php(40): app->run()\n#2 {main}";
+        assert_eq!(stack_frames(php), 3);
+        let python = "file \"/app/x.py\", line 12, in f\nfile \"/app/y.py\", line 3, in g";
+        assert_eq!(stack_frames(python), 2);
+        assert_eq!(stack_frames("we met at the station (platform 2) and at noon.the next day"), 0);
+    }
+
+    #[test]
+    fn crash_pages_read_without_status() {
+        // A framework's exception page inside a site layout: a weak heading, a PHP trace.
+        let php = "an error occurred\nan error occurred during execution; please try again later.\nadditional information:\npdoexception\nmessage:\nsqlstate[hy000] [2002] connection refused\nstack trace:\n#0 /var/www/a/connection.php(286): pdo->__construct('mysql:')\n#1 /var/www/a/statement.php(217): connection->connect()\n#2 /var/www/public/index.php(40): app->run()\n#3 {main}";
+        let st = Structure { navs: 1, code: 3, ..Default::default() };
+        assert_eq!(analyze("Laminas MVC Skeleton", php, Some(&st)).verdict.map(|v| v.kind), Some(Kind::Server));
+    }
+
+    #[test]
+    fn quoted_traces_do_not_count_on_documents() {
+        let trace = "pdoexception: sqlstate[hy000] [2002] connection refused\nfile \"/a/connector.php\", line 119, in f\nfile \"/a/connection.php\", line 965, in g\nfile \"/a/connection.php\", line 986, in h";
+        let quoted = |s: &Signal| s.what.contains("crash page") || s.what.contains("failing backend");
+        let page = analyze("Error", trace, None);
+        assert_eq!(page.signals.iter().filter(|s| quoted(s)).count(), 2, "{:?}", page.signals);
+        assert_eq!(page.verdict.map(|v| v.kind), Some(Kind::Server));
+        // Titles of threads, questions and site pages.
+        for title in [
+            "PDOException: connection refused · Issue #42 · owner/repo",
+            "Getting 500 error when saving a post",
+            "PDOException | My Blog",
+            "Internal Server Error on login #1234",
+            "Why does Laravel throw SQLSTATE[HY000]?",
+            "Internal server error - Help - Forum",
+        ] {
+            let a = analyze(title, trace, None);
+            assert!(!a.signals.iter().any(quoted), "{title}: {:?}", a.signals);
+        }
+        // A page with a document's structure: dates, article markup, links, prose.
+        for st in [
+            Structure { times: 1, ..Default::default() },
+            Structure { articles: 1, ..Default::default() },
+            Structure { links: 6, ..Default::default() },
+            Structure { paragraphs: 10, ..Default::default() },
+            Structure { headings: 6, ..Default::default() },
+            Structure { code: 4, ..Default::default() },
+        ] {
+            let a = analyze("Error", trace, Some(&st));
+            assert!(!a.signals.iter().any(quoted), "{st:?}: {:?}", a.signals);
+        }
+        let prose =
+            format!("{trace}\n{}", "we saw this error after upgrading the framework and the database driver to the latest versions last week. ".repeat(3));
+        assert!(!analyze("Error", &prose, None).signals.iter().any(quoted));
+        // A trace under a refusal is no crash page.
+        assert!(!analyze("403 Forbidden", trace, None).signals.iter().any(quoted));
+    }
+
+    #[test]
+    fn a_failing_backend_counts_only_on_a_bare_or_crash_page() {
+        // A short page that names a backend but is neither (a CDN's 403 that says it "can't
+        // connect to the server ... or the request was blocked").
+        let cdn = "403 error\nthe request could not be satisfied.\nwe can't connect to the server for this app or website at this time.";
+        assert!(!analyze("ERROR: The request could not be satisfied", cdn, None).signals.iter().any(|s| s.what.contains("failing backend")));
+        // A bare body that names one.
+        let joomla = "Error displaying the error page: Application Instantiation Error: Could not connect to MySQL.";
+        assert!(analyze("", joomla, None).signals.iter().any(|s| s.what.contains("failing backend")));
+    }
+
+    #[test]
+    fn long_signature_lines_only_open_short_bare_pages() {
+        let envoy = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111";
+        assert_eq!(kind("", envoy), Some(Kind::Server));
+        // Not a title, not under a thread's title, not on a long page.
+        assert_eq!(line_hit(envoy), None);
+        assert_eq!(kind("Envoy returns 503 after upgrade", envoy), None);
+        let long = format!("{envoy}\n{}", "the sidecar logs show the cluster was warming when the request came in. ".repeat(8));
+        assert_eq!(kind("", &long), None);
+    }
+
+    #[test]
+    fn bare_bodies_read_without_status() {
+        // Nothing but failure lines and an incident reference, no title.
+        let railway = "Application failed to respond\nThis error appears to be caused by the application.\nRequest ID: db4wLar4Q6ikJhnTPvyhXg";
+        assert_eq!(kind("", railway), Some(Kind::Server));
+        assert_eq!(kind("", "Error displaying the error page: Application Instantiation Error: Could not connect to MySQL."), Some(Kind::Server));
+        // A signature phrase opening a long generated line.
+        let envoy = "upstream connect error or disconnect/reset before headers. retried and the latest reset reason: remote connection failure, transport failure reason: delayed connect error: 111";
+        assert_eq!(kind("", envoy), Some(Kind::Server));
+        // A short 4xx sentence is not an outage, nor a page that has a title of its own.
+        assert_eq!(kind("", "Sorry, we could not find that page."), None);
+        assert_eq!(kind("My Shop", "Application failed to respond\nThis error appears to be caused by the application."), None);
+    }
+
+    #[test]
+    fn json_error_bodies() {
+        assert_eq!(json_error("{\"title\": \"500 internal server error\"}"), Some(Kind::Server));
+        assert_eq!(json_error("{\"statuscode\":500,\"message\":\"internal server error\"}"), Some(Kind::Server));
+        assert_eq!(json_error("{\"status\":\"error\",\"code\":502,\"message\":\"application failed to respond\"}"), Some(Kind::Server));
+        // A document's title that mentions an error is not an error body; nor is a 5-digit code.
+        assert_eq!(json_error("{\"title\": \"how to fix a 500 internal server error\", \"body\": \"...\"}"), None);
+        assert_eq!(json_error("{\"code\": 50012, \"name\": \"widget\"}"), None);
+        assert_eq!(json_error("{\"title\": \"release notes\", \"body\": \"rate limit raised\"}"), None);
     }
 
     #[test]
