@@ -48,9 +48,10 @@ struct Case {
 const FRESH_BATCH: &str = "fresh-2026-11-30";
 /// Floors (precision, recall) of the fresh batch: its first measurement was P 0.973 R 0.973
 /// with status and P 1.000 R 0.676 text only; the text-only precision floor is the goal (0.97),
-/// so that no gain in recall may be bought with alarms.
+/// so that no gain in recall may be bought with alarms. With the plain-page signals (tuned on
+/// `tune` only, measured once on this batch): text only P 1.000 R 0.784.
 const FRESH_WITH_STATUS: (f64, f64) = (0.97, 0.97);
-const FRESH_TEXT_ONLY: (f64, f64) = (0.97, 0.67);
+const FRESH_TEXT_ONLY: (f64, f64) = (0.97, 0.78);
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
 /// with status and (0.97, 0.90) text only; where a floor is below the goal, it is the figure
