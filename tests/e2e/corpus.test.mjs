@@ -91,7 +91,7 @@ function figures(results, split) {
 
 for (const [name, launch] of Object.entries(BROWSERS)) {
   describe(`${name}: the corpus served with 200`, () => {
-    test('verdicts match the text-only labels', { timeout: 300_000 }, async () => {
+    test('verdicts match the text-only labels', { timeout: 600_000 }, async () => {
       const server = await serveCorpus();
       const browser = await launch();
       try {
