@@ -82,7 +82,9 @@ export class FakeBrowser {
 
   /** Starts a background (a new life), unless one is running or starting. */
   start() {
-    if (this.worker) return Promise.resolve();
+    // Closed: nothing starts a background again (a page's report still on its way, say), or
+    // its worker would keep the test process alive.
+    if (this.worker || this.closed) return Promise.resolve();
     this.starting ??= new Promise((resolve, reject) => {
       this.life += 1;
       const life = this.life;
@@ -344,6 +346,7 @@ export class FakeBrowser {
   }
 
   async close() {
+    this.closed = true;
     clearInterval(this.ticker);
     await this.kill();
   }
