@@ -372,25 +372,28 @@ async function readPrefix(body, limit) {
   return new TextDecoder().decode(bytes);
 }
 
-async function reloadTab({ tabId, url, bypassCache }) {
+/**
+ * Whether the tab still shows the page the core means (`url`, or the browser's error page for
+ * it). If it shows something else by now, the core hears of it and the tab is left alone.
+ */
+async function stillShows(tabId, url) {
   const tab = await api.tabs.get(tabId).catch(() => null);
-  if (!tab) return;
-  // Only reload the page the core means: if the tab shows something else by now, leave it.
+  if (!tab) return false;
   if (tab.url && tab.url !== url && !tab.url.startsWith('chrome-error:')) {
     dispatch({ type: 'navigationStarted', tabId, url: tab.url }); // Queued behind this batch.
-    return;
+    return false;
   }
+  return true;
+}
+
+async function reloadTab({ tabId, url, bypassCache }) {
+  if (!(await stillShows(tabId, url))) return;
   loadOrdered(tabId);
   await api.tabs.reload(tabId, { bypassCache });
 }
 
 async function navigateTab({ tabId, url }) {
-  const tab = await api.tabs.get(tabId).catch(() => null);
-  if (!tab) return;
-  if (tab.url && tab.url !== url && !tab.url.startsWith('chrome-error:')) {
-    dispatch({ type: 'navigationStarted', tabId, url: tab.url }); // Queued behind this batch.
-    return;
-  }
+  if (!(await stillShows(tabId, url))) return;
   // A fresh GET of the URL: the load the tab shows may have been a POST, never resent.
   loadOrdered(tabId);
   await api.tabs.update(tabId, { url });
