@@ -58,8 +58,10 @@ const BATCHES: [(&str, Role); 2] = [
     // Its first measurement was P 0.973 R 0.973 with status and P 1.000 R 0.676 text only; the
     // text-only precision floor is the goal (0.97), so that no gain in recall may be bought
     // with alarms. With the plain-page signals (tuned on `tune` only, measured once on this
-    // batch): text only P 1.000 R 0.784.
-    ("fresh-2026-11-30", Role::HeldOut { with_status: (0.97, 0.97), text_only: (0.97, 0.78) }),
+    // batch): text only P 1.000 R 0.784. Released for tuning after that second measurement
+    // (its floors were with status (0.97, 0.97), text only (0.97, 0.78)); the second batch
+    // below is the measurement now.
+    ("fresh-2026-11-30", Role::Released),
     // Gathered blind after the first batch had been measured twice; floors from its first
     // measurement.
     ("fresh2-2026-11-30", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.97, 0.90) }),
