@@ -117,9 +117,21 @@ pub fn classify_explained(input: &PageInput<'_>) -> (Verdict, signals::Analysis)
     if let Some(s) = input.status {
         reasons.insert(0, format!("status {s}"));
     }
+    // A 5xx whose page says first that the visitor was refused (a firewall's block page, a bot
+    // check) is a block, not an outage: retrying would not help or would fight it.
+    let refused_5xx = match (input.status, &analysis.refusal) {
+        (Some(500..=599), Some((kind, line))) => {
+            reasons.push(format!("the page says the visitor is refused: {line}"));
+            Some(if *kind == Kind::Challenge { Class::Challenge } else { Class::ClientError })
+        }
+        _ => None,
+    };
     let (class, code) = match input.status {
         _ if mitigated || page_challenge => (Class::Challenge, input.status),
-        Some(s @ 500..=599) => (Class::ServerError, Some(s)),
+        Some(s @ 500..=599) => match refused_5xx {
+            Some(class) => (class, None),
+            None => (Class::ServerError, Some(s)),
+        },
         Some(429) => (Class::RateLimited, Some(429)),
         Some(s @ 400..=499) => (Class::ClientError, Some(s)),
         _ => match &page {
@@ -361,6 +373,30 @@ mod tests {
         assert!(v.reasons.contains(&"header cf-mitigated: challenge".to_string()));
         let v = classify_html(Some(503), &[], "<title>Just a moment...</title><p>x</p>", 0.0);
         assert_eq!(v.class, Class::Challenge);
+    }
+
+    #[test]
+    fn a_block_page_sent_with_5xx_is_no_outage() {
+        // A WordPress firewall's block page, sent with 503.
+        let wordfence = "<title>Your access to this site has been limited by the site owner</title><h1>Your access to this site has been limited by the site owner</h1><p>Your access to this service has been limited. (HTTP response code 503)</p><p>If you think you have been blocked in error, contact the owner of this site for assistance.</p>";
+        let v = classify_html(Some(503), &[], wordfence, 0.0);
+        assert_eq!((v.class, v.retryable), (Class::ClientError, false));
+        assert!(v.reasons.iter().any(|r| r.starts_with("the page says the visitor is refused")), "{:?}", v.reasons);
+        assert_eq!(v.summary, "client error page");
+        let akamai = "<title>Access Denied</title><h1>Access Denied</h1><p>You don't have permission to access \"http://www.example.com/\" on this server.</p><p>Reference #18.1f2e3d4c</p>";
+        assert_eq!(classify_html(Some(503), &[], akamai, 0.0).class, Class::ClientError);
+        let check = "<title>Security check</title><h1>Verify you are human</h1><p>This takes a few seconds.</p>";
+        assert_eq!(classify_html(Some(503), &[], check, 0.0).class, Class::Challenge);
+        // Outage pages that mention a denial below their own error line stay outages.
+        let squid = "<title>ERROR: The requested URL could not be retrieved</title><h2>The requested URL could not be retrieved</h2><p>Connection to 192.0.2.1 failed.</p><p>The system returned: (13) Permission denied</p>";
+        assert_eq!(classify_html(Some(503), &[], squid, 0.0).class, Class::ServerError);
+        let outage = "<title>503 Service Unavailable</title><h1>Service Unavailable</h1><p>Access to the API is blocked while we restore the database.</p>";
+        assert_eq!(classify_html(Some(503), &[], outage, 0.0).class, Class::ServerError);
+        // An article about block pages, sent with 500 by a broken site, is still a 500.
+        let article = "<title>Why am I blocked? A guide to firewall pages</title><h1>Why am I blocked?</h1><p>Firewalls show a page saying access denied.</p>";
+        assert_eq!(classify_html(Some(500), &[], article, 0.0).class, Class::ServerError);
+        // With a 4xx or 200 the refusal changes nothing (a 4xx is a client error anyway).
+        assert_eq!(classify_html(Some(403), &[], akamai, 0.0).class, Class::ClientError);
     }
 
     #[test]

@@ -127,11 +127,24 @@ pub fn normalize(s: &str) -> String {
                 out.push(' ');
             }
             space = false;
-            // ASCII only: every needle is ASCII, and char::to_lowercase costs ~15 KB of tables in the wasm.
-            out.push(c.to_ascii_lowercase());
+            // ASCII, Latin-1 and Cyrillic capitals by offset: char::to_lowercase costs ~15 KB
+            // of tables in the wasm.
+            out.push(fold_case(c));
         }
     }
     out
+}
+
+/// Lowercase for ASCII, Latin-1 (`À`..`Þ` but `×`) and basic Cyrillic (`Ѐ`..`Я`) letters; other
+/// characters unchanged.
+fn fold_case(c: char) -> char {
+    let u = c as u32;
+    let lower = match u {
+        0x41..=0x5a | 0xc0..=0xd6 | 0xd8..=0xde | 0x410..=0x42f => u + 0x20,
+        0x400..=0x40f => u + 0x50,
+        _ => u,
+    };
+    char::from_u32(lower).unwrap_or(c)
 }
 
 /// Reason phrases that, alone or right after a status code, make an error line.
@@ -200,6 +213,8 @@ const PHRASES: &[(&str, Kind)] = &[
     ("just a moment...", Kind::Challenge),
     ("attention required! | cloudflare", Kind::Challenge),
     ("one more step", Kind::Challenge),
+    // Cloudflare localises its "Just a moment..." title to the browser's language.
+    ("один момент...", Kind::Challenge),
 ];
 
 /// Generic phrases: evidence, but weak on their own.
@@ -231,6 +246,7 @@ const SIGNATURE_PHRASES: &[(&str, Kind)] = &[
     ("this page is taking too long to load", Kind::Server),
     ("we'll be back soon", Kind::Server),
     ("no server is currently available to service your request", Kind::Server),
+    ("the application is currently not serving requests at this endpoint", Kind::Server),
     ("sorry, you have been blocked", Kind::Client),
     ("you are unable to access", Kind::Client),
     ("checking your browser", Kind::Challenge),
@@ -259,6 +275,11 @@ const CLIENT_SENTENCES: &[&str] = &[
     "has been blocked",
     "csrf verification failed",
 ];
+
+/// What a security layer says it did to the visitor's access ("Your access to this site has
+/// been limited").
+const ACCESS_REFUSED: &[&str] =
+    &["has been limited", "has been restricted", "has been blocked", "has been denied", "has been suspended", "is blocked", "is denied"];
 
 /// Request methods, for Express's "Cannot POST /login".
 const METHODS: &[&str] = &["get", "head", "post", "put", "delete", "patch", "options"];
@@ -433,6 +454,9 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
         let code = leading_code(line).map(|(c, _)| c).filter(|c| kind_of_code(*c) == Some(Kind::Client));
         return hit(Kind::Client, code, Strength::Shaped);
     }
+    if server_sentence(line) || crash_line(line) || exception_at_path(line) {
+        return hit(Kind::Server, None, Strength::Shaped);
+    }
     // Generic apology: only as a sentence of its own ("Something went wrong. Try reloading."),
     // not as the start of a headline ("Something went wrong with my taxes").
     if let Some(i) = line.find("something went wrong") {
@@ -448,6 +472,60 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
     None
 }
 
+/// Who a server sentence speaks of: the site or a part of it, not a thing it sells or shows.
+const SERVER_SUBJECTS: &[&str] = &["site", "website", "service", "server", "application", "app", "system", "platform", "api", "wiki", "forum", "shop", "store"];
+
+/// What a server sentence says of its subject.
+const SERVER_PREDICATES: &[&str] = &[
+    "is temporarily unavailable",
+    "is currently unavailable",
+    "is temporarily down",
+    "is currently down",
+    "is down for maintenance",
+    "is under maintenance",
+    "is undergoing maintenance",
+    "is currently undergoing maintenance",
+    "is experiencing technical difficulties",
+    "is currently experiencing technical difficulties",
+    "is experiencing technical problems",
+];
+
+/// A short sentence saying the site itself is down ("Our website is temporarily unavailable.",
+/// "Sorry! This site is experiencing technical difficulties."): a short subject (at most 4
+/// words) that names the site or a part of it, not a product ("This item is currently
+/// unavailable").
+fn server_sentence(line: &str) -> bool {
+    if line.split_whitespace().count() > 16 {
+        return false;
+    }
+    SERVER_PREDICATES.iter().any(|p| {
+        line.find(p).is_some_and(|i| {
+            let subject: Vec<&str> = line[..i].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            subject.len() <= 4 && subject.last().is_some_and(|w| SERVER_SUBJECTS.contains(w)) && line[..i].matches('"').count() % 2 == 0
+        })
+    })
+}
+
+/// Words a runtime uses for a crash it did not handle ("Fatal exception of type \"Error\"",
+/// "An unhandled exception occurred while processing the request.").
+const CRASH_WORDS: &[&str] = &["fatal exception", "unhandled exception", "uncaught exception"];
+
+/// A short line reporting an unhandled crash (not a question or a headline about one).
+fn crash_line(line: &str) -> bool {
+    line.split_whitespace().count() <= 12 && !has_any(line, DOCUMENT_CUES) && !line.contains(['?', '·', '|']) && has_any(line, CRASH_WORDS)
+}
+
+/// A framework's debug page headline, "<ExceptionType> at <path>" (Django, Sinatra:
+/// "NoMethodError at /orders/42", "OperationalError at /admin/").
+fn exception_at_path(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let [name, "at", path] = words.as_slice() else { return false };
+    let name_ok = (name.ends_with("error") || name.ends_with("exception"))
+        && name.len() > "error".len()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'.');
+    name_ok && path.starts_with('/') && !path.starts_with("//")
+}
+
 /// A short line saying the request was refused or found nothing (see [`CLIENT_SENTENCES`]),
 /// or Express's "Cannot POST /login".
 fn client_sentence(line: &str) -> bool {
@@ -458,6 +536,10 @@ fn client_sentence(line: &str) -> bool {
     }
     if line.split_whitespace().count() > 16 {
         return false;
+    }
+    // "Your access to this site has been limited by the site owner."
+    if line.find("your access to ").is_some_and(|i| i < 24) && has_any(line, ACCESS_REFUSED) {
+        return true;
     }
     // The subject before the sentence is short ("The page", "The requested URL /a/b"), so a
     // line that merely mentions a missing thing in passing does not count.
@@ -565,10 +647,19 @@ pub fn stack_frames(text: &str) -> usize {
     frames
 }
 
-/// The title, or for Cloudflare-style "host | 522: Connection timed out" its last part.
+/// The title, or for Cloudflare-style "host | 522: Connection timed out" its last part; or,
+/// weakly, a status line or reason phrase followed by a site's name ("Internal Server Error -
+/// Gitea: Git with a cup of tea"), when the name is one part (a document's title runs on:
+/// "502 Bad Gateway - HTTP | MDN").
 fn title_hit(title: &str) -> Option<LineHit> {
     if let Some(h) = line_hit(title) {
         return Some(h);
+    }
+    if let Some((head, tail)) = title.split_once(" - ") {
+        let one_part = !tail.contains(" - ") && !tail.contains(['|', '·', '—']) && !has_any(title, DOCUMENT_CUES);
+        if let Some(h) = line_hit(head).filter(|h| one_part && h.strength == Strength::Shaped) {
+            return Some(LineHit { strength: Strength::Weak, line: title.to_string(), ..h });
+        }
     }
     let (head, tail) = title.split_once(" | ")?;
     let hostlike = !head.contains(' ') && head.contains('.');
@@ -600,6 +691,26 @@ pub struct Analysis {
     /// `Some` when the page reads as an error page (score at least [`ERROR_PAGE_SCORE`] and an
     /// error line, a JSON error body or a crash dump among the signals), or as a bot check.
     pub verdict: Option<TextVerdict>,
+    /// The page's first word on itself (see [`top_refusal`]) says the visitor was refused by a
+    /// security layer or must prove to be human, whatever the score: the kind
+    /// ([`Kind::Client`] or [`Kind::Challenge`]) and the line. A 5xx sent with such a page is
+    /// a block, not an outage.
+    pub refusal: Option<(Kind, String)>,
+}
+
+/// Words of a refusal by a security layer (not of a missing page).
+const REFUSAL_WORDS: &[&str] = &["blocked", "denied", "forbidden", "your access", "firewall"];
+
+/// The page's first word on itself, when it is a refusal: the first well-shaped error line
+/// among the title and the first three lines is a client line of refusal ("Access Denied",
+/// "Sorry, you have been blocked", "Your access to this site has been limited by the site
+/// owner") or a bot check ("Verify you are human"). An outage page that mentions a denied
+/// permission further down ("(13) Permission denied") is headed by its own error line first.
+fn top_refusal(title: &str, text: &str) -> Option<(Kind, String)> {
+    let lines = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(3);
+    let first = title_hit(title).into_iter().chain(lines.filter_map(line_hit)).find(|h| h.strength == Strength::Shaped)?;
+    let refused = first.kind == Kind::Challenge || first.kind == Kind::Client && has_any(&first.line, REFUSAL_WORDS);
+    refused.then_some((first.kind, first.line))
 }
 
 /// The score from which a page with an error line reads as an error page.
@@ -692,6 +803,7 @@ const APOLOGY_CUES: &[&str] = &[
     "working to",
     "be back",
     "persists",
+    "reload",
 ];
 
 /// Words of documents about errors, in titles and first lines ("How to fix ...", "... · Issue #12").
@@ -884,9 +996,24 @@ fn bare_failure_body(title: &str, text: &str, structure: Option<&Structure>) -> 
     if structure.is_some_and(|s| s.navs > 0 || s.links > 2 || s.controls > 0) {
         return false;
     }
-    let failure = |l: &str| error_words_line(l, 16) && !has_any(l, CLIENT_WORDS) && line_hit(l).map_or(true, |h| h.kind == Kind::Server);
+    // A failure line: failure words, or a failing backend named ("connection refused").
+    let failure = |l: &str| {
+        (error_words_line(l, 16) || has_any(l, BACKEND_FAILURES) && l.split_whitespace().count() <= 8)
+            && !has_any(l, CLIENT_WORDS)
+            && line_hit(l).map_or(true, |h| h.kind == Kind::Server)
+    };
     let reference = |l: &str| has_any(l, REFERENCE_CUES) && l.split_whitespace().count() <= 6;
     lines.iter().any(|l| failure(l)) && lines.iter().all(|l| failure(l) || reference(l)) && !has_any(text, CLIENT_WORDS)
+}
+
+/// The first line, then nothing but stack frames (3 or more, one a line).
+fn nothing_but_a_trace(text: &str) -> bool {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty()).skip(1);
+    let mut n = 0;
+    lines.all(|l| {
+        n += 1;
+        stack_frames(l) == 1
+    }) && n >= CRASH_FRAMES
 }
 
 /// PHP's own error output (`display_errors`): "Fatal error: ... on line N".
@@ -899,11 +1026,18 @@ fn php_error(lines: &[&str], text: &str) -> bool {
 pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let title = normalize(title);
     let text = normalize(text);
+    let mut analysis = weigh(&title, &text, structure);
+    analysis.refusal = top_refusal(&title, &text);
+    analysis
+}
+
+/// [`analyze`] on the normalised title and text.
+fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let mut signals: Vec<Signal> = Vec::new();
     let mut add = |weight: i32, what: String| signals.push(Signal { weight, what });
 
     // A bot check says so in its title; nothing else is needed (and nothing may outvote it).
-    if let Some(h) = title_hit(&title).filter(|h| h.kind == Kind::Challenge) {
+    if let Some(h) = title_hit(title).filter(|h| h.kind == Kind::Challenge) {
         add(10, format!("title: bot check: {}", h.line));
         return finish(signals, Some(TextVerdict { kind: Kind::Challenge, code: h.code, reasons: vec![] }));
     }
@@ -924,21 +1058,21 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     let len = text.chars().count();
     // Evidence a document can quote (a stack trace, a failing backend, a long generated
     // message) counts only on a page titled like an error page, or untitled.
-    let doc_title = document_title(&title);
+    let doc_title = document_title(title);
 
     // Title.
-    let t_hit = title_hit(&title);
+    let t_hit = title_hit(title);
     let mut anchored = false;
     match &t_hit {
         Some(h) if h.strength == Strength::Shaped => add(3, format!("title is an error line: {}", h.line)),
-        Some(h) => add(2, format!("title is a bare error word: {}", h.line)),
-        None if error_words_line(&title, 8) => add(2, format!("short title of failure words: {title}")),
+        Some(h) => add(2, format!("title is a bare or site-suffixed error line: {}", h.line)),
+        None if error_words_line(title, 8) => add(2, format!("short title of failure words: {title}")),
         None => {}
     }
-    if t_hit.is_none() && error_words_line(&title, 8) && has_5xx_token(&title) {
+    if t_hit.is_none() && error_words_line(title, 8) && has_5xx_token(title) {
         add(1, "title carries a 5xx code".into());
     }
-    if has_any(&title, DOCUMENT_CUES) || title.ends_with('?') {
+    if has_any(title, DOCUMENT_CUES) || title.ends_with('?') {
         add(-2, format!("title reads like a document: {title}"));
     }
 
@@ -971,24 +1105,27 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
             add(1, format!("bare error word near the top: {}", h.line));
         }
         None => {
-            if let Some(l) = lead.iter().find(|l| error_words_line(l, 12)) {
+            // On an untitled page, a long first line counts by its lead-in ("Puma caught this
+            // error: could not obtain a connection from the pool ...").
+            let lead_in = |l: &str| title.is_empty() && l.split_once(": ").is_some_and(|(h, _)| error_words_line(h, 6));
+            if let Some(l) = lead.iter().find(|l| error_words_line(l, 12)).or(lead.first().filter(|l| lead_in(l))) {
                 anchored = true;
                 add(1, format!("failure words near the top: {l}"));
             }
         }
     }
-    if t_hit.is_some() || error_words_line(&title, 8) {
+    if t_hit.is_some() || error_words_line(title, 8) {
         anchored = true;
         if l_hit.is_some() || lead.iter().any(|l| error_words_line(l, 12)) {
             add(1, "title and first lines agree".into());
         }
     }
-    let json = json_error(&text);
+    let json = json_error(text);
     if let Some(k) = json {
         anchored = true;
         add(5, format!("a JSON error body ({k:?})"));
     }
-    let php = php_error(&lead, &text);
+    let php = php_error(&lead, text);
     if php {
         anchored = true;
         add(5, "PHP error output at the top".into());
@@ -1023,14 +1160,14 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     // The error at the top is a server error (a title or first line, failure words near the
     // top), not a refusal.
     let top_server = anchored && t_hit.iter().chain(l_hit.iter()).all(|h| h.kind == Kind::Server);
-    let sig = signature(&text);
+    let sig = signature(text);
     if let Some(sig) = sig {
         add(2, format!("signature: {sig}"));
     }
     // A crash page: a plain page (so at most 2500 characters) headed by a server error, with a
     // stack trace of 3 frames or more (frames of Java, .NET, JavaScript, Python, PHP or Ruby
     // shape; the trace signature above knows only two line-shaped kinds of them).
-    let frames = if plain && top_server { stack_frames(&text) } else { 0 };
+    let frames = if plain && top_server { stack_frames(text) } else { 0 };
     let crash = frames >= CRASH_FRAMES;
     if crash {
         let w = if sig == Some("stack trace") { 1 } else { 3 };
@@ -1039,14 +1176,20 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     // A body that is nothing but failure lines: no title (or an error title), a few short lines
     // of failure words or an incident reference ("Application failed to respond / This error
     // appears to be caused by the application. / Request ID: ..."), nothing to navigate.
-    let bare = plain && bare_failure_body(&title, &text, structure);
+    let bare = plain && bare_failure_body(title, text, structure);
     if bare {
         anchored = true;
         add(3, "the page is nothing but failure lines".into());
     }
-    // On such a page, a failing backend named ("Could not connect to MySQL", "SQLSTATE[HY000]
-    // [2002] Connection refused") says what failed.
-    if crash || bare {
+    // An untitled body that is nothing but an error line and its stack trace (a server's
+    // plain-text crash report: "Puma caught this error: ... (ActiveRecord::...)" over frames).
+    if crash && title.is_empty() && nothing_but_a_trace(text) {
+        add(2, "the page is nothing but an error line and its stack trace".into());
+    }
+    // On such a page, or on a plain page headed by a server error, a failing backend named
+    // ("Could not connect to MySQL", "SQLSTATE[HY000] [2002] Connection refused", "dial tcp
+    // ...: connect: connection refused") says what failed.
+    if crash || bare || (plain && top_server) {
         if let Some(b) = BACKEND_FAILURES.iter().find(|b| head.contains(*b)) {
             add(1, format!("a failing backend is named: {b}"));
         }
@@ -1115,8 +1258,7 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     // 4. else the strongest error line.
     let hits: Vec<&LineHit> = t_hit.iter().chain(l_hit.iter()).collect();
     let coded = |h: &LineHit| h.code.is_some() && h.strength == Strength::Shaped;
-    let client =
-        lead.iter().chain(std::iter::once(&title.as_str())).filter_map(|l| line_hit(l)).find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
+    let client = lead.iter().chain(std::iter::once(&title)).filter_map(|l| line_hit(l)).find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
     let challenge = client.as_ref().is_some_and(|h| h.kind == Kind::Challenge);
     let headed = t_hit.clone().filter(coded).or_else(|| lead.iter().filter_map(|l| line_hit(l)).find(coded)).filter(|_| !challenge);
     let (kind, code) = match (headed, client, json) {
@@ -1131,7 +1273,7 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
         (None, None, Some(k)) if hits.is_empty() => (k, None),
         _ => {
             let best = hits.iter().max_by_key(|h| (h.strength, h.code.is_some())).copied();
-            let codes = named_codes(&text);
+            let codes = named_codes(text);
             let only_4xx = !codes.is_empty() && codes.iter().all(|c| kind_of_code(*c) == Some(Kind::Client));
             if best.map_or(true, |h| h.code.is_none() && h.kind == Kind::Server) && only_4xx {
                 signals.push(Signal { weight: 0, what: format!("kind from the codes the page names, all 4xx: {codes:?}") });
@@ -1156,7 +1298,7 @@ fn finish(signals: Vec<Signal>, verdict: Option<TextVerdict>) -> Analysis {
         v.reasons = signals.iter().filter(|s| s.weight >= 0).map(|s| s.what.clone()).collect();
         v
     });
-    Analysis { signals, score, verdict }
+    Analysis { signals, score, verdict, refusal: None }
 }
 
 /// The status a code-less error line implies ("Bad Gateway" is a 502), for summaries.
@@ -1440,6 +1582,141 @@ mod tests {
         assert_eq!(json_error("{\"title\": \"how to fix a 500 internal server error\", \"body\": \"...\"}"), None);
         assert_eq!(json_error("{\"code\": 50012, \"name\": \"widget\"}"), None);
         assert_eq!(json_error("{\"title\": \"release notes\", \"body\": \"rate limit raised\"}"), None);
+    }
+
+    #[test]
+    fn case_folding_beyond_ascii() {
+        assert_eq!(normalize("ОДИН Момент… ÉRREUR"), "один момент... érreur");
+        // Other scripts and signs pass unchanged.
+        assert_eq!(normalize("×÷ 错误 ẞ"), "×÷ 错误 ẞ");
+        // Cloudflare's challenge title in Russian, however it is cased.
+        assert_eq!(kind("Один момент…", "shop.example.ru\nRay ID: 8e4c2a91f03b7d16"), Some(Kind::Challenge));
+        assert_eq!(kind("Один момент: как выбрать чайник", "Статья о чайниках"), None);
+    }
+
+    #[test]
+    fn server_sentences() {
+        for l in [
+            "our website is temporarily unavailable.",
+            "sorry! this site is experiencing technical difficulties.",
+            "the service is currently unavailable, please try again later",
+            "example shop is down for maintenance",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), Some(Kind::Server), "{l}");
+        }
+        for l in [
+            // A product, not the site; a long subject; a quoted sentence; a headline.
+            "this item is currently unavailable",
+            "the old payment page on the north american version of our website is temporarily unavailable",
+            "search results for \"website is temporarily unavailable\"",
+            "what to do when a website is temporarily unavailable: a guide for shop owners, with examples and advice",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), None, "{l}");
+        }
+        // A maintenance notice under the site's own title.
+        assert_eq!(kind("Mountain Notes", "Maintenance Mode\nOur website is temporarily unavailable.\nSorry for inconvenience."), Some(Kind::Server));
+        // A news item that says so in passing, on a page with a document's structure.
+        let news = format!(
+            "Council news\nThe council's website is temporarily unavailable\n{}",
+            "Residents can still pay their bills by phone while the new system is installed over the weekend, the council said on Friday. ".repeat(6)
+        );
+        let st = Structure { links: 30, navs: 1, paragraphs: 8, times: 1, ..Default::default() };
+        assert_eq!(analyze("Council website down this weekend | Town Gazette", &news, Some(&st)).verdict, None);
+    }
+
+    #[test]
+    fn crash_lines_and_debug_headlines() {
+        for l in [
+            "[c1f0a8e2b4d9] 2026-11-30 18:04:51: fatal exception of type \"error\"",
+            "an unhandled exception occurred while processing the request.",
+            "nomethoderror at /orders/42",
+            "operationalerror at /admin/",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), Some(Kind::Server), "{l}");
+        }
+        for l in [
+            "how to fix an unhandled exception in .net",
+            "unhandled exception when opening a file · issue #123 · owner/repo",
+            "why do i get a fatal exception of type error?",
+            "nomethoderror at /orders/42 when saving",
+            "we met at /home",
+            "error at /x",
+            "nomethoderror at //cdn.example.com",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), None, "{l}");
+        }
+        // A thread that quotes the headline: long, linked, dated.
+        let thread = format!(
+            "NoMethodError at /orders/42\nasked 3 years ago\n{}",
+            "I keep getting this error after upgrading Sinatra and I do not understand where the nil order comes from in my route. ".repeat(8)
+        );
+        let st = Structure { links: 40, navs: 1, times: 3, ..Default::default() };
+        assert_eq!(analyze("ruby - NoMethodError at /orders/42 - Stack Overflow", &thread, Some(&st)).verdict, None);
+    }
+
+    #[test]
+    fn site_suffixed_titles_are_weak() {
+        let h = title_hit(&normalize("Internal Server Error - Gitea: Git with a cup of tea")).map(|h| (h.kind, h.strength));
+        assert_eq!(h, Some((Kind::Server, Strength::Weak)));
+        // A document's title runs on, or says it is one.
+        for t in ["502 Bad Gateway - HTTP | MDN", "502 Bad Gateway - Example Search", "503 Service Unavailable - Docs - Example", "Welcome - Example Shop"] {
+            assert_eq!(title_hit(&normalize(t)), None, "{t}");
+        }
+        // Gitea's page: the error under a site-suffixed title, a failing backend named.
+        let gitea = "Explore Help\nAn error occurred:\nGetUserByName: dial tcp 10.0.3.4:5432: connect: connection refused\nApplication Version: 1.21.4";
+        let st = Structure { links: 4, navs: 1, paragraphs: 3, ..Default::default() };
+        assert_eq!(analyze("Internal Server Error - Gitea: Git with a cup of tea", gitea, Some(&st)).verdict.map(|v| v.kind), Some(Kind::Server));
+        // Not without the backend, nor on a page with a document's structure.
+        let quiet = "Explore Help\nAn error occurred:\nApplication Version: 1.21.4";
+        assert_eq!(analyze("Internal Server Error - Gitea: Git with a cup of tea", quiet, Some(&st)).verdict, None);
+        let doc = Structure { links: 4, navs: 1, paragraphs: 3, times: 1, ..Default::default() };
+        assert_eq!(analyze("Internal Server Error - Gitea: Git with a cup of tea", gitea, Some(&doc)).verdict, None);
+    }
+
+    #[test]
+    fn bare_crash_reports() {
+        let puma = "Puma caught this error: could not obtain a connection from the pool within 5.000 seconds (waited 5.001 seconds); all pooled connections were in use (ActiveRecord::ConnectionTimeoutError)\n/gems/activerecord-7.1.3/lib/active_record/connection_pool/queue.rb:128:in `block in wait_poll'\n/gems/activerecord-7.1.3/lib/active_record/connection_pool/queue.rb:117:in `loop'\n/gems/puma-6.4.2/lib/puma/request.rb:98:in `handle_request'";
+        let a = analyze("", puma, None);
+        assert!(a.signals.iter().any(|s| s.what.contains("nothing but an error line and its stack trace")), "{:?}", a.signals);
+        assert_eq!(a.verdict.map(|v| v.kind), Some(Kind::Server));
+        // Not under a title of its own, not with prose between the frames, not a log whose
+        // first line is no error.
+        let titled = analyze("Build log", puma, None);
+        assert!(!titled.signals.iter().any(|s| s.what.contains("nothing but")) && titled.verdict.is_none(), "{:?}", titled.signals);
+        let prose = puma.replacen('\n', "\nThis happens every morning when the nightly job runs and the pool is small.\n", 1);
+        assert!(!analyze("", &prose, None).signals.iter().any(|s| s.what.contains("nothing but")));
+        let log = puma.replacen("Puma caught this error: ", "2026-11-30 request served in 5.001 seconds; ", 1);
+        assert_eq!(analyze("", &log, None).verdict, None);
+    }
+
+    #[test]
+    fn a_backend_line_is_a_failure_line() {
+        assert_eq!(kind("", "connection refused"), Some(Kind::Server));
+        // Not in a sentence that says more, nor beside a refusal.
+        assert_eq!(kind("", "We could not find the page you asked for, and the connection refused to wait for it any longer."), None);
+        assert_eq!(kind("", "connection refused\nyou do not have permission to access this server"), None);
+    }
+
+    #[test]
+    fn refusals_at_the_top() {
+        let refusal = |title: &str, text: &str| analyze(title, text, None).refusal.map(|r| r.0);
+        assert_eq!(
+            refusal("Your access to this site has been limited by the site owner", "If you think you have been blocked in error, contact the owner."),
+            Some(Kind::Client)
+        );
+        assert_eq!(refusal("", "Access Denied\nYou don't have permission to access this page."), Some(Kind::Client));
+        assert_eq!(refusal("Attention Required! | Cloudflare", "Sorry, you have been blocked"), Some(Kind::Challenge));
+        // An outage page whose own line comes first, a missing page, a page with no error line.
+        assert_eq!(refusal("503 Service Unavailable", "Access denied\nThe backend refused the connection."), None);
+        assert_eq!(
+            refusal("ERROR: The requested URL could not be retrieved", "Connection to 192.0.2.1 failed.\nThe system returned: (13) Permission denied"),
+            None
+        );
+        assert_eq!(refusal("404 Not Found", "The page was not found."), None);
+        assert_eq!(refusal("Firewall rules explained", "How a web application firewall decides what to block."), None);
+        // "your access" only as the sentence's subject.
+        assert_eq!(line_hit("your access to this site has been limited by the site owner").map(|h| h.kind), Some(Kind::Client));
+        assert_eq!(line_hit("we changed how your access token is blocked after a password reset in the new release").map(|h| h.kind), None);
     }
 
     #[test]
