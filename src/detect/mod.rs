@@ -2,8 +2,9 @@
 //!
 //! Pure functions of what the shell saw: the status (when known), a few headers, the page
 //! title and a bounded prefix of its visible text. Metadata decides first (a 5xx is an
-//! error whatever its body, 429 is rate limiting, other 4xx are the client's problem, a
-//! Cloudflare challenge is never an outage); the text decides for pages served with 200 or
+//! error whatever its body, unless its page says first that the visitor is refused, a
+//! firewall's block page or a bot check sent with 503; 429 is rate limiting, other 4xx are the
+//! client's problem, a Cloudflare challenge is never an outage); the text decides for pages served with 200 or
 //! an unknown status ([`signals`]) and names the vendor ([`vendor`]). `Retry-After` is read
 //! with [`parse_retry_after`]. No clock, randomness or I/O: `now_ms` comes in with the input.
 //!

@@ -10,10 +10,12 @@
 //! with a weight; their sum is the score:
 //!
 //! - the title is an error line: +3 ("502 Bad Gateway", "Application Error"; a bare "Error":
-//!   +2; a short title made of failure words, "Could Not Connect": +2; with a 5xx code: +1);
-//!   a title that reads like a document ("How to fix ...", "... · Issue #12"): -2
+//!   +2; a short title made of failure words, "Could Not Connect": +2; an error line followed
+//!   by a site's one-part name, "Internal Server Error - Gitea: Git with a cup of tea": +2; with
+//!   a 5xx code: +1); a title that reads like a document ("How to fix ...", "... · Issue #12"): -2
 //! - an error line among the first lines: +3 (+1 when it is the very first line; a bare error
-//!   word or a short line of failure words: +1); title and first lines agree: +1
+//!   word or a short line of failure words: +1; on an untitled page, a long first line whose
+//!   lead-in before ": " is failure words: +1); title and first lines agree: +1
 //! - a JSON error body (an error message, a 5xx `status`/`statusCode`/`code`, a `title` that is
 //!   a server error line), PHP's own error output: +5
 //! - only on a *plain* page (a title that does not read like a document, thread or site page,
@@ -23,9 +25,12 @@
 //!   failure words or an incident reference, no 4xx words): +3; a crash page (a server error
 //!   at the top and 3 or more stack frames of Java, .NET, JavaScript, Python, PHP or Ruby
 //!   shape): +3 (+1 beside the stack trace signature), its code blocks not counted as
-//!   documentation; on either, a failing backend named ("could not connect to", "connection
-//!   refused", "SQLSTATE["): +1; and on a short untitled or error-titled one, a long first line
-//!   opened by a signature phrase is an error line
+//!   documentation, and +2 more when the page is untitled and nothing but the error line and
+//!   its frames (a server's plain-text crash report); on either, or on any plain page headed by
+//!   a server error, a failing backend named ("could not connect to", "connection refused",
+//!   "SQLSTATE["): +1 (a short line naming one is a failure line of a bare body); and on a
+//!   short untitled or error-titled one, a long first line opened by a signature phrase is an
+//!   error line
 //! - apologies and retry hints on a page that is little else: +1 (2-3 kinds), +2 (4 or more)
 //! - a vendor or crash signature (nginx footer, Guru Meditation, stack trace): +2
 //! - length: short (at most 600 characters) +1, nothing but the title +1; over 1500 -2; over
@@ -34,8 +39,15 @@
 //!   -1, 10 paragraphs -1, 3 code blocks -1, 3 form controls -1
 //!
 //! Error lines are status lines ("404 Not Found", "Error 502"), reason phrases, vendor phrases
-//! ("no healthy upstream") and sentences of refusal, which make client lines ("The resource
-//! cannot be found.", "You don't have permission to access /x", "Cannot POST /x").
+//! ("no healthy upstream"), short sentences saying the site is down ("Our website is
+//! temporarily unavailable."), unhandled-crash lines ("Fatal exception of type ..."), a debug
+//! page's headline ("NoMethodError at /orders/42"), and sentences of refusal, which make
+//! client lines ("The resource cannot be found.", "You don't have permission to access /x",
+//! "Cannot POST /x", "Your access to this site has been limited").
+//!
+//! Whatever the score, [`Analysis::refusal`] says whether the page's first well-shaped error
+//! line (title, then the first three lines) is a refusal by a security layer or a bot check:
+//! with a 5xx status that makes the response a block, not an outage (see [`super::classify`]).
 //!
 //! A page with an error line (title, first lines, JSON body or crash output) and a score of
 //! at least [`ERROR_PAGE_SCORE`] is an error page. Its kind is decided after the score, by
@@ -691,10 +703,10 @@ pub struct Analysis {
     /// `Some` when the page reads as an error page (score at least [`ERROR_PAGE_SCORE`] and an
     /// error line, a JSON error body or a crash dump among the signals), or as a bot check.
     pub verdict: Option<TextVerdict>,
-    /// The page's first word on itself (see [`top_refusal`]) says the visitor was refused by a
-    /// security layer or must prove to be human, whatever the score: the kind
-    /// ([`Kind::Client`] or [`Kind::Challenge`]) and the line. A 5xx sent with such a page is
-    /// a block, not an outage.
+    /// The page's first word on itself (the first well-shaped error line of its title, then
+    /// of its first three lines) says the visitor was refused by a security layer or must prove
+    /// to be human, whatever the score: the kind ([`Kind::Client`] or [`Kind::Challenge`]) and
+    /// the line. A 5xx sent with such a page is a block, not an outage.
     pub refusal: Option<(Kind, String)>,
 }
 
