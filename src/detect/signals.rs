@@ -837,6 +837,7 @@ const DOCUMENT_CUES: &[&str] = &[
     "pull request",
     "docs",
     "documentation",
+    "manual",
     "reference",
     "changelog",
     "changes",
@@ -888,7 +889,7 @@ fn count_distinct<'a>(s: &str, words: &'a [&'a str]) -> Vec<&'a str> {
 /// A short line made of failure words and not a document's headline.
 fn error_words_line(line: &str, max_words: usize) -> bool {
     let words = line.split_whitespace().count();
-    words > 0 && words <= max_words && has_any(line, ERROR_VOCAB) && !has_any(line, DOCUMENT_CUES) && !line.ends_with('?')
+    words > 0 && words <= max_words && has_any(line, ERROR_VOCAB) && !has_any(line, DOCUMENT_CUES) && !line.contains('?')
 }
 
 /// A body that is one small JSON object speaking of an error (`{"message":"Internal server
@@ -1729,6 +1730,18 @@ mod tests {
         // "your access" only as the sentence's subject.
         assert_eq!(line_hit("your access to this site has been limited by the site owner").map(|h| h.kind), Some(Kind::Client));
         assert_eq!(line_hit("we changed how your access token is blocked after a password reset in the new release").map(|h| h.kind), None);
+    }
+
+    #[test]
+    fn manual_pages_and_questions_read_as_documents() {
+        // A manual's page for a status code: its headline and the RFC's text, little else.
+        let rfc = "Manuals > Browser codes\n503 Service Unavailable\nThe server is currently unable to handle the request due to a\ntemporary overloading or maintenance of the server. The implication\nis that this is a temporary condition which will be alleviated after\nsome delay.\n< 502 | 504 >";
+        let a = analyze("503 Service Unavailable - Browser codes - HQ42 manuals", rfc, None);
+        assert!(a.signals.iter().any(|s| s.what.starts_with("title reads like a document")), "{:?}", a.signals);
+        assert!(a.verdict.is_none(), "{:?}", a.signals);
+        // A question in a title is no failure line, wherever its question mark is.
+        assert!(!error_words_line("what causes a 504 error? | ewebdiscussion", 8));
+        assert!(error_words_line("could not connect", 8));
     }
 
     #[test]
