@@ -431,6 +431,29 @@ mod tests {
     }
 
     #[test]
+    fn a_short_article_headed_by_the_error_is_no_outage() {
+        let chrome = |title: &str, body: &str| {
+            format!("<title>{title}</title><header><a href=\"/\">Site</a><nav><a href=\"/\">Home</a> <a href=\"/blog/\">Blog</a></nav></header><main><article>{body}</article></main><footer>&copy; Site</footer>")
+        };
+        // A reference page whose headline is the reason phrase, explaining in one paragraph
+        // what a visitor would be told ("try again later", "contact support").
+        let explained = "The 500 Internal Server Error is a generic status code: the server met an unexpected condition that kept it from fulfilling the request. The fault is on the server's side, not in the request, and it can come from a misconfigured server, a bug in the site's code or a database that cannot be reached. Visitors usually see a plain page telling them to try again later or to contact support, while the administrators look into the problem.";
+        let reference = chrome("Internal Server Error - Site", &format!("<h1>Internal Server Error</h1><p>{explained}</p>"));
+        // A blog's tag page named after the error, with the excerpt of one post.
+        let excerpt = "Error 500 is what a server answers when something failed that has no status of its own: a missing file is a 404 and a forbidden directory a 403, but an unsupported directive in an .htaccess file, for instance, ends in a 500.";
+        let tag =
+            chrome("Error 500 - Site", &format!("<h1>Error 500</h1><p>{excerpt}</p><ul><li>when a directive is not supported</li><li>on some hosts</li></ul>"));
+        for html in [&reference, &tag] {
+            assert_eq!(classify_html(Some(200), &[], html, 0.0).class, Class::Normal, "{html}");
+            assert_eq!(classify_html(None, &[], html, 0.0).class, Class::Normal, "{html}");
+        }
+        // The same site's own error page, in the same chrome but not an article, is one.
+        let page = "<title>Error 500 - Site</title><header><a href=\"/\">Site</a><nav><a href=\"/\">Home</a> <a href=\"/blog/\">Blog</a></nav></header><main><h1>Error 500</h1><p>Sorry, something went wrong on our side.</p><p>Please try again later.</p></main>";
+        assert_eq!(classify_html(Some(200), &[], page, 0.0).class, Class::ServerError);
+        assert_eq!(classify_html(None, &[], page, 0.0).class, Class::ServerError);
+    }
+
+    #[test]
     fn hard_negatives() {
         for html in [
             "<title>Widget Pro – $502 | Shop</title><h1>Widget Pro</h1><p>Price: $502</p><p>Add to cart</p>",

@@ -31,11 +31,13 @@
 //!   "SQLSTATE["): +1 (a short line naming one is a failure line of a bare body); and on a
 //!   short untitled or error-titled one, a long first line opened by a signature phrase is an
 //!   error line
-//! - apologies and retry hints on a page that is little else: +1 (2-3 kinds), +2 (4 or more)
+//! - apologies and retry hints on a page that is little else, in its short lines (at most 40
+//!   words; not in a paragraph of explanation): +1 (2-3 kinds), +2 (4 or more)
 //! - a vendor or crash signature (nginx footer, Guru Meditation, stack trace): +2
-//! - length: short (at most 600 characters) +1, nothing but the title +1; over 1500 -2; over
-//!   2500 or more than was read -3; paragraphs of prose -2 (3) or -3 (5 or more); bylines -2
-//! - structure: navigation -1, `<article>` -1, `<time>` -2, 12 links -2 (25: -3), 5 headings
+//! - length: short (at most 600 characters, and not an `<article>`) +1, nothing but the title
+//!   +1; over 1500 -2; over 2500 or more than was read -3; paragraphs of prose -2 (3) or -3 (5
+//!   or more); bylines -2
+//! - structure: navigation -1, `<article>` -2, `<time>` -2, 12 links -2 (25: -3), 5 headings
 //!   -1, 10 paragraphs -1, 3 code blocks -1, 3 form controls -1
 //!
 //! Error lines are status lines ("404 Not Found", "Error 502"), reason phrases, vendor phrases
@@ -928,6 +930,9 @@ fn json_error(text: &str) -> Option<Kind> {
 
 /// Stack frames from which a page holds a crash dump.
 const CRASH_FRAMES: usize = 3;
+/// Apology and retry cues count in lines of at most this many words (an error page's
+/// sentences), not in paragraphs of explanation.
+const APOLOGY_LINE_WORDS: usize = 40;
 
 /// Most links, headings and code blocks a plain page (see [`analyze`]) has.
 const PLAIN_LINKS: u32 = 5;
@@ -1146,8 +1151,10 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
 
     // The rest of the page.
     let head: String = text.chars().take(1500).collect();
-    // Apologies count on a page that is little else; in a long page they are just prose.
-    let cues = if len <= 1500 { count_distinct(&head, APOLOGY_CUES) } else { Vec::new() };
+    // Apologies count on a page that is little else, and in its short lines: in a long page,
+    // or in a paragraph of explanation (more than 40 words), they are just prose.
+    let short_lines: String = head.lines().filter(|l| l.split_whitespace().count() <= APOLOGY_LINE_WORDS).collect::<Vec<_>>().join("\n");
+    let cues = if len <= 1500 { count_distinct(&short_lines, APOLOGY_CUES) } else { Vec::new() };
     match cues.len() {
         0 | 1 => {}
         2 | 3 => add(1, format!("apology / retry words: {}", cues.join(", "))),
@@ -1211,7 +1218,9 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         add(-3, format!("long text ({len} chars{})", if truncated { ", more not read" } else { "" }));
     } else if len > 1500 {
         add(-2, format!("text of {len} chars"));
-    } else if len <= SHORT_CHARS {
+    } else if len <= SHORT_CHARS && !structure.is_some_and(|s| s.articles > 0) {
+        // Short is an error page's shape; a short article (a tag page, a glossary entry) is
+        // still an article.
         add(1, format!("short page ({len} chars)"));
         if len < 40 && t_hit.is_some() {
             add(1, "nothing on the page but the title".into());
@@ -1229,8 +1238,9 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         if s.navs > 0 {
             add(-1, format!("navigation ({})", s.navs));
         }
+        // An error page is not an article; a document about errors often is one.
         if s.articles > 0 {
-            add(-1, "article markup".into());
+            add(-2, "article markup".into());
         }
         if s.times > 0 {
             add(-2, format!("dates in <time> ({})", s.times));
