@@ -54,7 +54,7 @@ enum Role {
 }
 
 /// The batches gathered blind, from origins that appear in no case outside the batch.
-const BATCHES: [(&str, Role); 2] = [
+const BATCHES: [(&str, Role); 3] = [
     // Its first measurement was P 0.973 R 0.973 with status and P 1.000 R 0.676 text only; the
     // text-only precision floor is the goal (0.97), so that no gain in recall may be bought
     // with alarms. With the plain-page signals (tuned on `tune` only, measured once on this
@@ -68,6 +68,9 @@ const BATCHES: [(&str, Role); 2] = [
     // opened and a rule made (article markup); since then with status 1.000 / 1.000, text
     // only 1.000 / 0.891. The floors are the goal, except text-only recall (0.891 < 0.90).
     ("fresh2-2026-11-30", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.97, 0.89) }),
+    // Gathered blind while the detector was tuned once more (on `tune` only); floors from its
+    // first measurement.
+    ("fresh3-2026-11-30", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.97, 0.90) }),
 ];
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
