@@ -7,6 +7,7 @@
 // No browser. Skipped (with a message) when a server is not installed, unless CI=true.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -31,6 +32,11 @@ function classify(bin, args, body) {
 }
 
 const brief = (v) => `${v.verdict}${v.vendor ? ` (${v.vendor})` : ''}${v.summary ? ` "${v.summary}"` : ''}${v.retry_after_s != null ? `, retry after ${v.retry_after_s} s` : ''}`;
+
+test('a server that cannot start is reported with its exit code and its own words', { skip: !existsSync(SERVERS.nginx.bin) && 'nginx is not installed', timeout: 30_000 }, async () => {
+  await assert.rejects(startRealServer('nginx', [{ backend: 9 }], { extraArgs: ['-g', 'no_such_directive on;'] }),
+    (e) => /exited before listening \(exit code 1\)/.test(e.message) && /unknown directive "no_such_directive"/.test(e.message));
+});
 
 describe('real servers\' error responses, judged by bounceback classify', { skip, concurrency: true }, () => {
   let bin;

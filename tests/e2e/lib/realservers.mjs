@@ -270,8 +270,9 @@ function accepts(port) {
  * Starts server `name` (a key of SERVERS) with one site per entry of `sites` ({ backend: port }),
  * each on a fresh port of 127.0.0.1. Resolves once every site accepts connections; rejects
  * after `startTimeoutMs` or when the server exits, with its exit code, output and logs.
+ * `extraArgs` are appended to the server's command line.
  */
-export async function startRealServer(name, sites, { startTimeoutMs = 20_000 } = {}) {
+export async function startRealServer(name, sites, { startTimeoutMs = 20_000, extraArgs = [] } = {}) {
   const spec = SERVERS[name];
   if (!spec) throw new Error(`unknown server '${name}' (known: ${Object.keys(SERVERS).join(', ')})`);
   if (!existsSync(spec.bin)) throw new Error(`${spec.bin} is missing: apt-get install ${spec.pkg}`);
@@ -287,7 +288,8 @@ export async function startRealServer(name, sites, { startTimeoutMs = 20_000 } =
   await writeFile(conf, text);
 
   let output = '';
-  const child = spawn(spec.bin, spec.args(dir, conf, placed), {
+  const argv = [...spec.args(dir, conf, placed), ...extraArgs];
+  const child = spawn(spec.bin, argv, {
     cwd: dir,
     env: { ...process.env, ...spec.env?.(dir) },
     detached: true, // its own process group, so close() reaches every worker it forks
@@ -328,7 +330,7 @@ export async function startRealServer(name, sites, { startTimeoutMs = 20_000 } =
   for (;;) {
     if (exited) {
       const why = exited.error ?? `exit code ${exited.code}${exited.signal ? `, signal ${exited.signal}` : ''}`;
-      const text = `${name} (${spec.bin} ${spec.args(dir, conf, placed).join(' ')}) exited before listening (${why})\n${logs()}`;
+      const text = `${name} (${spec.bin} ${argv.join(' ')}) exited before listening (${why})\n${logs()}`;
       await close();
       throw new Error(text);
     }
