@@ -45,7 +45,8 @@ describe('real servers\' error responses, judged by bounceback classify', { skip
   before(async () => {
     bin = buildCli();
     await Promise.all(Object.keys(SERVERS).map(async (name) => {
-      const backends = { down: await startBackend({ mode: 'down' }), hang: await startBackend({ mode: 'hang' }) };
+      const backends = {};
+      for (const mode of FAILURES) backends[mode] = await startBackend({ mode });
       lab[name] = { backends, server: await startRealServer(name, FAILURES.map((f) => ({ backend: backends[f].port }))) };
     }));
   });

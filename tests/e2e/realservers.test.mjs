@@ -24,14 +24,19 @@ const FAST = { quickCheckMs: 500, baseMs: 1000, stepMs: 500, capMs: 2000, floorM
 
 const it = (name, fn) => test(name, { timeout: 120_000 }, fn);
 
-/** Every server with one backend per failure and one for the POST, started in parallel. */
+/**
+ * Every server, started in parallel, each with one site per failure (its backend in that
+ * mode) and one for the POST (its backend up, serving the form).
+ */
 async function startLab() {
   const lab = {};
   await Promise.all(Object.keys(SERVERS).map(async (name) => {
-    const backends = { down: await startBackend({ mode: 'down' }), hang: await startBackend({ mode: 'hang' }), post: await startBackend({ mode: 'up' }) };
-    lab[name] = { backends };
-    lab[name].server = await startRealServer(name, [{ backend: backends.down.port }, { backend: backends.hang.port }, { backend: backends.post.port }]);
-    lab[name].url = { down: lab[name].server.url(0, '/page'), hang: lab[name].server.url(1, '/page'), post: lab[name].server.url(2, '/form') };
+    const backends = {};
+    for (const mode of [...FAILURES, 'up']) backends[mode === 'up' ? 'post' : mode] = await startBackend({ mode });
+    const keys = Object.keys(backends);
+    const server = await startRealServer(name, keys.map((k) => ({ backend: backends[k].port })));
+    const url = Object.fromEntries(keys.map((k, i) => [k, server.url(i, k === 'post' ? '/form' : '/page')]));
+    lab[name] = { backends, server, url };
   }));
   return lab;
 }
@@ -83,7 +88,8 @@ for (const [browserName, launch] of Object.entries(BROWSERS)) {
       for (const name of Object.keys(SERVERS)) {
         for (const failure of FAILURES) {
           const status = EXPECTED[name][failure];
-          it(`${name}, backend ${failure === 'down' ? 'down (refused)' : 'hanging'}: ${status}`, async () => {
+          const what = { down: 'down (refused)', hang: 'hanging', reset: 'closing every connection' }[failure];
+          it(`${name}, backend ${what}: ${status}`, async () => {
             const backend = lab[name].backends[failure];
             const url = lab[name].url[failure];
             const t0 = Date.now();

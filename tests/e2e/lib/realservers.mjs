@@ -98,6 +98,10 @@ DefaultRuntimeDir ${dir}
 PidFile ${dir}/httpd.pid
 ErrorLog ${dir}/error.log
 LogLevel warn
+# As Debian's /etc/apache2/conf-available/security.conf (enabled by default) sets them: the
+# error pages end with "Apache/2.4.x (Debian) Server at ... Port ...".
+ServerTokens OS
+ServerSignature On
 ${isRoot ? 'User nobody\nGroup nogroup\n' : ''}LoadModule mpm_event_module ${APACHE_MODULES}/mod_mpm_event.so
 LoadModule authz_core_module ${APACHE_MODULES}/mod_authz_core.so
 LoadModule proxy_module ${APACHE_MODULES}/mod_proxy.so
@@ -219,19 +223,21 @@ ${sites.map((s) => `$SERVER["socket"] == "127.0.0.1:${s.port}" {
 };
 
 /**
- * What each server answers, by default, when its backend refuses connections ('down') or
- * accepts and never answers within the 2 s timeout ('hang'), as Debian 12 ships them. A
- * change here is a change in the real servers (a new Debian release), worth knowing about.
+ * What each server answers, by default, when its backend refuses connections ('down'),
+ * accepts and never answers within the 2 s timeout ('hang'), or closes the connection on
+ * each request ('reset'), as Debian 12 ships them. A change here is a change in the real
+ * servers (a new Debian release), worth knowing about.
  */
 export const EXPECTED = {
-  nginx: { down: 502, hang: 504 },
-  apache: { down: 503, hang: 502 },
-  haproxy: { down: 503, hang: 504 },
-  varnish: { down: 503, hang: 503 },
-  caddy: { down: 502, hang: 504 },
-  lighttpd: { down: 503, hang: 504 },
+  nginx: { down: 502, hang: 504, reset: 502 },
+  apache: { down: 503, hang: 502, reset: 502 },
+  haproxy: { down: 503, hang: 504, reset: 502 },
+  varnish: { down: 503, hang: 503, reset: 503 },
+  caddy: { down: 502, hang: 504, reset: 502 },
+  lighttpd: { down: 503, hang: 504, reset: 500 },
 };
-export const FAILURES = ['down', 'hang'];
+/** The backend failures, as startBackend's modes. */
+export const FAILURES = ['down', 'hang', 'reset'];
 
 /** The servers whose binary is not installed, each with its Debian package. */
 export function missingServers(names = Object.keys(SERVERS)) {
@@ -367,6 +373,7 @@ const FORM = `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><ti
  * modes, changed with `set(mode)`:
  *   'down'  nothing listens on the port (connections are refused)
  *   'hang'  it accepts connections and reads requests, and never answers
+ *   'reset' it reads each request and closes the connection without a word
  *   'up'    it answers: /form is a page with a POST form to /submit, anything else a
  *           "Recovered" page, all with Cache-Control: no-store
  * Every request that reaches it is recorded ({ method, path, time, mode }).
@@ -380,6 +387,10 @@ export async function startBackend({ mode = 'down' } = {}) {
     const path = new URL(req.url, 'http://x').pathname;
     seen.push({ method: req.method, path, time: Date.now(), mode: current });
     req.resume();
+    if (current === 'reset') {
+      req.socket.destroy();
+      return;
+    }
     if (current !== 'up') return; // hang: the request stays unanswered
     req.on('end', () => {
       const body = Buffer.from(path === '/form' ? FORM : RECOVERED(path));
@@ -392,7 +403,7 @@ export async function startBackend({ mode = 'down' } = {}) {
   const dropAll = () => { for (const s of sockets) s.destroy(); };
 
   async function set(next) {
-    if (!['down', 'hang', 'up'].includes(next)) throw new Error(`unknown backend mode '${next}'`);
+    if (!['down', 'hang', 'reset', 'up'].includes(next)) throw new Error(`unknown backend mode '${next}'`);
     const wasListening = current !== 'down';
     // Leaving 'hang' (or going down) ends the requests left waiting; a proxy sees them fail.
     if (current === 'hang' || next === 'down') dropAll();
