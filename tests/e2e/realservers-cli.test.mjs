@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { EXPECTED, FAILURES, fetchRaw, missingServers, SERVERS, serverVersion, startBackend, startRealServer } from './lib/realservers.mjs';
+import { EXPECTED, FAILURES, fetchRaw, missingServers, SERVERS, serverVersion, startLab, startRealServer, stopLab } from './lib/realservers.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const missing = missingServers();
@@ -40,27 +40,18 @@ test('a server that cannot start is reported with its exit code and its own word
 
 describe('real servers\' error responses, judged by bounceback classify', { skip, concurrency: true }, () => {
   let bin;
-  const lab = {};
+  let lab;
 
   before(async () => {
     bin = buildCli();
-    await Promise.all(Object.keys(SERVERS).map(async (name) => {
-      const backends = {};
-      for (const mode of FAILURES) backends[mode] = await startBackend({ mode });
-      lab[name] = { backends, server: await startRealServer(name, FAILURES.map((f) => ({ backend: backends[f].port }))) };
-    }));
+    lab = await startLab(Object.keys(SERVERS), Object.fromEntries(FAILURES.map((f) => [f, { mode: f }])));
   });
-  after(async () => {
-    await Promise.all(Object.values(lab).map(async ({ server, backends }) => {
-      await server?.close();
-      await Promise.all(Object.values(backends).map((b) => b.close()));
-    }));
-  });
+  after(() => stopLab(lab));
 
   for (const name of Object.keys(SERVERS)) {
-    for (const [i, failure] of FAILURES.entries()) {
+    for (const failure of FAILURES) {
       test(`${name}, backend ${failure}`, { timeout: 60_000 }, async () => {
-        const r = await fetchRaw(lab[name].server.url(i, '/page'));
+        const r = await fetchRaw(lab[name].url(failure, '/page'));
         assert.equal(r.status, EXPECTED[name][failure], `${name} answered ${r.status} ${r.reason}\n${lab[name].server.logs()}`);
         const withStatus = classify(bin, ['--status', String(r.status), ...r.headers.flatMap(([k, v]) => ['--header', `${k}: ${v}`])], r.body);
         const textOnly = classify(bin, [], r.body);

@@ -21,11 +21,11 @@
 // `nobody`, Apache's children as `nobody`/`nogroup`, Varnish's worker as its package's `vcache`
 // user. The rest, and everything when not root, run as the current user.
 //
-// Each site proxies every path to its backend with 2 s connect and response timeouts (so a
-// backend that accepts and never answers gets the server's timeout page quickly); nothing
-// else is configured: no error pages, no health checks, no caching rules.
+// Each site proxies every path to its backend, by default with 2 s connect and response
+// timeouts (so a backend that accepts and never answers gets the server's timeout page
+// quickly); nothing else is configured: no error pages, no health checks, no caching rules.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile, chmod } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -36,13 +36,68 @@ import { sleep } from './wait.mjs';
 const TIMEOUT_S = 2;
 const isRoot = process.getuid?.() === 0;
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (listened on, then released). */
-export async function freePort() {
-  const s = net.createServer();
-  await new Promise((resolve, reject) => { s.once('error', reject); s.listen(0, '127.0.0.1', resolve); });
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
+// ---- Ports ------------------------------------------------------------------------------
+//
+// A port written into a server's configuration before it binds it, or kept by a backend that
+// is down (nothing listens), is free to anyone else meanwhile: a port from bind(0) could be
+// handed out again at once, here or in the other browser's suite running side by side. So
+// ports are drawn outside the kernel's ephemeral range (which bind(0) and outgoing
+// connections use) and reserved across processes by a lock file per port, created
+// exclusively, holding the owner's pid, removed on release or when its process is gone.
+
+const LOCKS = join(tmpdir(), 'bounceback-ports');
+const [PORT_LOW, PORT_HIGH] = (() => {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 12_000) return [10_000, low - 1];
+  } catch { /* not Linux: the usual range */ }
+  return [10_000, 32_767];
+})();
+const reserved = new Set();
+
+const alive = (pid) => {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+};
+
+function lockPort(port) {
+  const file = join(LOCKS, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+  }
+  const owner = Number(readFileSync(file, 'utf8').trim());
+  if (owner && alive(owner)) return false;
+  rmSync(file, { force: true }); // a lock left by a process that died: free it for the next pick
+  return false;
+}
+
+function listenable(port) {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A port of 127.0.0.1, free now and reserved for this process until releasePort(port). */
+export async function reservePort() {
+  mkdirSync(LOCKS, { recursive: true, mode: 0o1777 });
+  for (let i = 0; i < 500; i++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW + 1));
+    if (reserved.has(port) || !lockPort(port)) continue;
+    if (await listenable(port)) {
+      reserved.add(port);
+      return port;
+    }
+    rmSync(join(LOCKS, String(port)), { force: true });
+  }
+  throw new Error(`no free port found in ${PORT_LOW}-${PORT_HIGH} (locks in ${LOCKS})`);
+}
+
+export function releasePort(port) {
+  if (reserved.delete(port)) rmSync(join(LOCKS, String(port)), { force: true });
 }
 
 // ---- The servers ------------------------------------------------------------------------
@@ -72,12 +127,12 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  proxy_connect_timeout ${TIMEOUT_S}s;
-  proxy_read_timeout ${TIMEOUT_S}s;
-  proxy_send_timeout ${TIMEOUT_S}s;
 ${sites.map((s) => `  server {
     listen 127.0.0.1:${s.port};
-    location / { proxy_pass http://127.0.0.1:${s.backend}; }
+${s.timeoutS ? `    proxy_connect_timeout ${s.timeoutS}s;
+    proxy_read_timeout ${s.timeoutS}s;
+    proxy_send_timeout ${s.timeoutS}s;
+` : ''}    location / { proxy_pass http://127.0.0.1:${s.backend}; }
   }`).join('\n')}
 }
 `,
@@ -114,7 +169,7 @@ ${sites.map((s) => `Listen 127.0.0.1:${s.port}`).join('\n')}
 ${sites.map((s) => `<VirtualHost 127.0.0.1:${s.port}>
   # retry=1: a backend found down is not tried again for retry= seconds (default 60), so the
   # page would stay Apache's 503 for a minute after the backend is back.
-  ProxyPass / http://127.0.0.1:${s.backend}/ connectiontimeout=${TIMEOUT_S} timeout=${TIMEOUT_S} retry=1
+  ProxyPass / http://127.0.0.1:${s.backend}/${s.timeoutS ? ` connectiontimeout=${s.timeoutS} timeout=${s.timeoutS}` : ''} retry=1
 </VirtualHost>`).join('\n')}
 `,
     }),
@@ -132,14 +187,14 @@ ${sites.map((s) => `<VirtualHost 127.0.0.1:${s.port}>
   pidfile ${dir}/haproxy.pid
 defaults
   mode http
-  timeout connect ${TIMEOUT_S}s
   timeout client 30s
-  timeout server ${TIMEOUT_S}s
 ${sites.map((s, i) => `frontend site${i}
   bind 127.0.0.1:${s.port}
   default_backend app${i}
 backend app${i}
-  server app 127.0.0.1:${s.backend}`).join('\n')}
+${s.timeoutS ? `  timeout connect ${s.timeoutS}s
+  timeout server ${s.timeoutS}s
+` : ''}  server app 127.0.0.1:${s.backend}`).join('\n')}
 `,
     }),
     args: (dir, conf) => ['-db', '-f', conf],
@@ -155,9 +210,9 @@ backend app${i}
 ${sites.map((s, i) => `backend app${i} {
   .host = "127.0.0.1";
   .port = "${s.backend}";
-  .connect_timeout = ${TIMEOUT_S}s;
-  .first_byte_timeout = ${TIMEOUT_S}s;
-}`).join('\n')}
+${s.timeoutS ? `  .connect_timeout = ${s.timeoutS}s;
+  .first_byte_timeout = ${s.timeoutS}s;
+` : ''}}`).join('\n')}
 sub vcl_recv {
 ${sites.map((s, i) => `  if (local.socket == "site${i}") { set req.backend_hint = app${i}; }`).join('\n')}
 }
@@ -186,12 +241,12 @@ ${sites.map((s, i) => `  if (local.socket == "site${i}") { set req.backend_hint 
 }
 ${sites.map((s) => `http://:${s.port} {
   bind 127.0.0.1
-  reverse_proxy 127.0.0.1:${s.backend} {
+  reverse_proxy 127.0.0.1:${s.backend}${s.timeoutS ? ` {
     transport http {
-      dial_timeout ${TIMEOUT_S}s
-      response_header_timeout ${TIMEOUT_S}s
+      dial_timeout ${s.timeoutS}s
+      response_header_timeout ${s.timeoutS}s
     }
-  }
+  }` : ''}
 }`).join('\n')}
 `,
     }),
@@ -214,7 +269,7 @@ server.pid-file = "${dir}/lighttpd.pid"
 server.errorlog = "${dir}/error.log"
 server.upload-dirs = ( "${dir}" )
 ${sites.map((s) => `$SERVER["socket"] == "127.0.0.1:${s.port}" {
-  proxy.server = ( "" => (( "host" => "127.0.0.1", "port" => ${s.backend}, "connect-timeout" => ${TIMEOUT_S}, "read-timeout" => ${TIMEOUT_S} )) )
+  proxy.server = ( "" => (( "host" => "127.0.0.1", "port" => ${s.backend}${s.timeoutS ? `, "connect-timeout" => ${s.timeoutS}, "read-timeout" => ${s.timeoutS}` : ''} )) )
 }`).join('\n')}
 `,
     }),
@@ -251,15 +306,16 @@ export function serverVersion(name) {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim()) ?? '?';
 }
 
-// Process groups still running, killed when the test process exits without closing them.
-const running = new Set();
+// Process groups still running (pid -> temporary directory), killed, their directories
+// removed and the ports released when the test process exits without closing them.
+const running = new Map();
 process.on('exit', () => {
-  for (const pid of running) {
+  for (const [pid, dir] of running) {
     try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ }
+    rmSync(dir, { recursive: true, force: true });
   }
+  for (const port of [...reserved]) releasePort(port);
 });
-
-const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function accepts(port) {
@@ -273,9 +329,12 @@ function accepts(port) {
 }
 
 /**
- * Starts server `name` (a key of SERVERS) with one site per entry of `sites` ({ backend: port }),
- * each on a fresh port of 127.0.0.1. Resolves once every site accepts connections; rejects
- * after `startTimeoutMs` or when the server exits, with its exit code, output and logs.
+ * Starts server `name` (a key of SERVERS) with one site per entry of `sites` ({ backend: port,
+ * timeoutS }), each on a fresh port of 127.0.0.1. `timeoutS` (default 2) bounds connecting to
+ * the backend and waiting for its answer; `null` leaves the server's own defaults (nginx,
+ * Apache and Varnish: 60 s; HAProxy and Caddy: none). Resolves once every site accepts
+ * connections; rejects after `startTimeoutMs` or when the server exits, with its exit code,
+ * output and logs.
  * `extraArgs` are appended to the server's command line.
  */
 export async function startRealServer(name, sites, { startTimeoutMs = 20_000, extraArgs = [] } = {}) {
@@ -288,7 +347,7 @@ export async function startRealServer(name, sites, { startTimeoutMs = 20_000, ex
   await chmod(dir, 0o755);
   await mkdir(join(dir, 'www'));
   const placed = [];
-  for (const s of sites) placed.push({ ...s, port: await freePort() });
+  for (const s of sites) placed.push({ timeoutS: TIMEOUT_S, ...s, port: await reservePort() });
   const { file, text } = spec.config(dir, placed);
   const conf = join(dir, file);
   await writeFile(conf, text);
@@ -307,7 +366,12 @@ export async function startRealServer(name, sites, { startTimeoutMs = 20_000, ex
   let exited = null;
   const exit = new Promise((resolve) => child.once('exit', (code, signal) => { exited = { code, signal }; resolve(exited); }));
   child.once('error', (e) => { exited = { code: null, signal: null, error: e.message }; });
-  if (child.pid) running.add(child.pid);
+  if (child.pid) running.set(child.pid, dir);
+  // Nothing of the server keeps the test process alive: a test process that ends without
+  // closing it kills it on its way out (above), instead of waiting for it for ever.
+  child.unref();
+  child.stdout.unref?.();
+  child.stderr.unref?.();
 
   const logs = () => {
     const parts = [];
@@ -329,6 +393,7 @@ export async function startRealServer(name, sites, { startTimeoutMs = 20_000, ex
       try { process.kill(-pid, 'SIGKILL'); } catch { /* gone */ }
       running.delete(pid);
     }
+    for (const s of placed) releasePort(s.port);
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   }
 
@@ -379,7 +444,7 @@ const FORM = `<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><ti
  * Every request that reaches it is recorded ({ method, path, time, mode }).
  */
 export async function startBackend({ mode = 'down' } = {}) {
-  const port = await freePort();
+  const port = await reservePort();
   const seen = [];
   const sockets = new Set();
   let current = 'down';
@@ -424,8 +489,47 @@ export async function startBackend({ mode = 'down' } = {}) {
     set,
     requests: (path) => seen.filter((r) => path == null || r.path === path).map((r) => ({ ...r })),
     count: (path, method) => seen.filter((r) => (path == null || r.path === path) && (method == null || r.method === method)).length,
-    close: async () => { dropAll(); if (current !== 'down') await new Promise((r) => server.close(r)); current = 'down'; },
+    close: async () => {
+      dropAll();
+      if (current !== 'down') await new Promise((r) => server.close(r));
+      current = 'down';
+      releasePort(port);
+    },
   };
+}
+
+/**
+ * Every server of `names`, started in parallel, each with one site per entry of `plan`
+ * ({ key: { mode, timeoutS? } }): a backend of its own in that mode, behind a site with that
+ * timeout. Resolves with { [name]: { server, backends: { key: backend }, url(key, path) } };
+ * if anything fails to start, stops all that did and rejects with the first error.
+ */
+export async function startLab(names, plan) {
+  const lab = {};
+  const keys = Object.keys(plan);
+  const started = await Promise.allSettled(names.map(async (name) => {
+    const entry = { backends: {}, url: (key, path = '/') => entry.server.url(keys.indexOf(key), path) };
+    lab[name] = entry;
+    for (const k of keys) entry.backends[k] = await startBackend({ mode: plan[k].mode });
+    entry.server = await startRealServer(name, keys.map((k) => ({
+      backend: entry.backends[k].port,
+      ...('timeoutS' in plan[k] ? { timeoutS: plan[k].timeoutS } : {}),
+    })));
+  }));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) {
+    await stopLab(lab);
+    throw failed.reason;
+  }
+  return lab;
+}
+
+/** Stops every server and backend of a lab (what of it started). */
+export async function stopLab(lab) {
+  await Promise.all(Object.values(lab ?? {}).map(async ({ server, backends }) => {
+    await server?.close();
+    await Promise.all(Object.values(backends).map((b) => b.close()));
+  }));
 }
 
 /**
