@@ -25,7 +25,7 @@
 // timeouts (so a backend that accepts and never answers gets the server's timeout page
 // quickly); nothing else is configured: no error pages, no health checks, no caching rules.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile, chmod } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -69,7 +69,8 @@ function lockPort(port) {
   }
   const owner = Number(readFileSync(file, 'utf8').trim());
   if (owner && alive(owner)) return false;
-  rmSync(file, { force: true }); // a lock left by a process that died: free it for the next pick
+  // A lock left by a process that died: freed for a later pick (if this user may).
+  try { rmSync(file, { force: true }); } catch { /* another user's */ }
   return false;
 }
 
@@ -83,7 +84,9 @@ function listenable(port) {
 
 /** A port of 127.0.0.1, free now and reserved for this process until releasePort(port). */
 export async function reservePort() {
-  mkdirSync(LOCKS, { recursive: true, mode: 0o1777 });
+  mkdirSync(LOCKS, { recursive: true });
+  // Shared by every user who runs the tests, like /tmp itself (only its owner may chmod it).
+  try { chmodSync(LOCKS, 0o1777); } catch { /* someone else's: already made shared */ }
   for (let i = 0; i < 500; i++) {
     const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW + 1));
     if (reserved.has(port) || !lockPort(port)) continue;
