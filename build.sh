@@ -5,7 +5,8 @@
 #                       and their packages
 #   ./build.sh test     check style (cargo fmt, clippy for native and wasm32), build, then run
 #                       every test layer (cargo, wasm-bindgen-test in a headless browser,
-#                       web-ext lint, end to end in headless Chromium and Firefox)
+#                       web-ext lint, end to end in headless Chromium and Firefox, also behind
+#                       Debian's nginx, apache2, haproxy, varnish, caddy and lighttpd)
 #   ./build.sh bench    build, then measure sizes and costs (see README, "Performance");
 #                       --only sizes,coldstart,pageload runs some parts, --loads N (≥ 30) page loads per arm
 #   ./build.sh demo     build, then open a browser with the extension on a local failing site
@@ -196,6 +197,21 @@ find_browsers() {
   export CHROMIUM_BIN CHROMEDRIVER FIREFOX_BIN GECKODRIVER
 }
 
+# The real web servers the end-to-end tests put in front of a test backend, as Debian packages
+# them (tests/e2e/lib/realservers.mjs starts each itself, on 127.0.0.1, from a config of its
+# own). Only the tests need them.
+find_servers() {
+  local missing=() entry
+  for entry in /usr/sbin/nginx:nginx /usr/sbin/apache2:apache2 /usr/sbin/haproxy:haproxy \
+    /usr/sbin/varnishd:varnish /usr/bin/caddy:caddy /usr/sbin/lighttpd:lighttpd; do
+    [ -x "${entry%%:*}" ] || missing+=("${entry#*:}")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    printf 'build.sh: the real-server tests need: %s\n' "${missing[*]}" >&2
+    die "install them: apt-get install ${missing[*]} (the packages start system daemons on port 80; .ci/run installs them with a policy-rc.d that keeps those from starting)"
+  fi
+}
+
 # Fast and first: the style the tree is kept in, and clippy's warnings as errors, for the
 # native build and the wasm one (each target compiles different code).
 test_style() {
@@ -251,7 +267,7 @@ test_e2e() {
   for f in tests/e2e/*.test.mjs; do
     case "$f" in
       */firefox.test.mjs) firefox_files+=("$f") ;;
-      */server.test.mjs | */locale.test.mjs) chromium_files+=("$f") ;;
+      */server.test.mjs | */locale.test.mjs | */realservers-cli.test.mjs) chromium_files+=("$f") ;;
       *) chromium_files+=("$f"); firefox_files+=("$f") ;;
     esac
   done
@@ -270,6 +286,7 @@ test_e2e() {
 
 run_tests() {
   check_build_tools
+  find_servers
   test_style
   build
   find_browsers
