@@ -842,6 +842,24 @@ fn page_html_goes_through_the_same_extraction_as_the_corpus() {
     assert_eq!(h.state(2), ViewState::Healthy);
 }
 
+#[test]
+fn a_page_naming_its_server_names_it_when_the_headers_did_not() {
+    // HAProxy sends no `Server` header: the 503 alone names nobody; its page does.
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 503);
+    assert_eq!(h.e.tab_view(1, h.now).vendor, None);
+    let html = "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n";
+    h.send(Event::PageHtmlSeen { tab_id: 1, url: URL.into(), html: html.into() });
+    let v = h.e.tab_view(1, h.now);
+    assert_eq!((v.state, v.vendor.as_deref()), (ViewState::Recovering, Some("HAProxy")));
+    assert!(v.summary.contains("HAProxy"), "{}", v.summary);
+    // A vendor the headers named is kept.
+    let mut h = H::new(Settings::default());
+    h.send(nav(2, URL, "GET", 502, vec![("server".into(), "nginx".into())]));
+    h.send(Event::PageHtmlSeen { tab_id: 2, url: URL.into(), html: html.into() });
+    assert_eq!(h.e.tab_view(2, h.now).vendor.as_deref(), Some("nginx"));
+}
+
 fn soft_error_text(tab: TabId, url: &str) -> Event {
     Event::PageTextSeen { tab_id: tab, url: url.into(), title: "502 Bad Gateway".into(), text: "502 Bad Gateway\nnginx/1.25.3".into() }
 }

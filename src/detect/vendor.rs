@@ -61,6 +61,7 @@ pub fn from_headers(headers: &[(String, String)]) -> Option<(&'static str, Strin
         ("basehttp", "Python http.server"),
         ("kestrel", "Kestrel"),
         ("litespeed", "LiteSpeed"),
+        ("lighttpd", "lighttpd"),
     ];
     if let Some((_, name)) = SERVERS.iter().find(|(p, _)| server.starts_with(p)) {
         return Some((name, format!("header server: {server}")));
@@ -145,6 +146,8 @@ mod tests {
         assert_eq!(from_headers(&h(&[("server", "awselb/2.0")])).map(|v| v.0), Some("AWS ELB"));
         assert_eq!(from_headers(&h(&[("via", "1.1 varnish"), ("x-served-by", "cache-sea4461-SEA")])).map(|v| v.0), Some("Fastly"));
         assert_eq!(from_headers(&h(&[("x-powered-by", "Express")])).map(|v| v.0), Some("Express"));
+        // Debian 12's lighttpd 1.4.69 as a reverse proxy (tests/e2e/realservers-cli.test.mjs).
+        assert_eq!(from_headers(&h(&[("Server", "lighttpd/1.4.69")])).map(|v| v.0), Some("lighttpd"));
         assert_eq!(from_headers(&h(&[("content-type", "text/html")])), None);
     }
 

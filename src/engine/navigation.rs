@@ -145,10 +145,15 @@ impl Engine {
             return;
         }
         if let Some(t) = self.tabs.get_mut(&tab_id).filter(|t| same_page(&t.url, url)) {
-            // Already recovering: the page's text names who made it, for the diagnosis.
+            // Already recovering: the page's text names who made it, for the diagnosis, and
+            // for the popup when the headers named nobody (HAProxy sends no `Server`).
             if let Some(ev) = t.evidence.as_mut().filter(|ev| ev.status.is_some()) {
                 let verdict = detect::classify(&PageInput { status: ev.status, headers: &ev.headers, title, text, now_ms: now, structure });
                 if verdict.vendor.is_some() {
+                    if t.vendor.is_none() && verdict.class == Class::ServerError {
+                        t.vendor.clone_from(&verdict.vendor);
+                        t.summary.clone_from(&verdict.summary);
+                    }
                     ev.vendor = verdict.vendor;
                 }
             }
