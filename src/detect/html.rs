@@ -53,6 +53,9 @@ pub struct Structure {
     pub rows: u32,
     /// Whether the text cap was reached (the page has more text than was read).
     pub truncated: bool,
+    /// Lines of text at the top of the page that are all inside `<nav>` (a site's menu above
+    /// its content): the page's own first lines come after them.
+    pub lead_nav_lines: u32,
 }
 
 /// Extract the title and a bounded prefix of the visible text of `html`.
@@ -70,6 +73,8 @@ pub fn html_to_text(html: &str) -> PageText {
         in_head: false,
         pre_depth: 0,
         seen_tag: false,
+        nav_depth: 0,
+        content_seen: false,
         structure: Structure::default(),
     };
     s.run();
@@ -186,6 +191,10 @@ struct Scanner<'a> {
     in_head: bool,
     pre_depth: usize,
     seen_tag: bool,
+    /// Open `<nav>` elements.
+    nav_depth: usize,
+    /// Whether visible text outside `<nav>` has been read.
+    content_seen: bool,
     structure: Structure,
 }
 
@@ -221,6 +230,14 @@ impl Scanner<'_> {
         self.pos = end;
         if !self.emitting() {
             return;
+        }
+        if !self.content_seen && self.nav_depth == 0 && chunk.bytes().any(|b| !b.is_ascii_whitespace()) {
+            self.content_seen = true;
+            // The lines read so far are all the menu's; the last one is shared with this text
+            // unless a line break is pending.
+            let lines = self.text.out.lines().filter(|l| !l.trim().is_empty()).count();
+            let shared = self.text.pending < 2 && !self.text.out.is_empty();
+            self.structure.lead_nav_lines = (lines - usize::from(shared && lines > 0)) as u32;
         }
         let keep_lines = self.pre_depth > 0 || !self.seen_tag;
         let text = &mut self.text;
@@ -278,6 +295,7 @@ impl Scanner<'_> {
             match name {
                 "head" => self.in_head = false,
                 "pre" => self.pre_depth = self.pre_depth.saturating_sub(1),
+                "nav" => self.nav_depth = self.nav_depth.saturating_sub(1),
                 _ => {}
             }
             if BLOCK.contains(&name) {
@@ -293,6 +311,7 @@ impl Scanner<'_> {
                 return;
             }
             "pre" => self.pre_depth += 1,
+            "nav" if !tag.self_closing => self.nav_depth += 1,
             _ => {}
         }
         if RAW_TEXT.contains(&name) {
@@ -564,6 +583,23 @@ fn entity(s: &str) -> Option<(char, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn menu_lines_at_the_top() {
+        let p = html_to_text(
+            "<body><nav><ul><li><a href=/>Home</a></li><li><a href=/a>About</a></li></ul></nav><h1>Internal Server Error</h1><p>Sorry.</p></body>",
+        );
+        assert_eq!(p.text, "Home\nAbout\nInternal Server Error\nSorry.");
+        assert_eq!(p.structure.unwrap().lead_nav_lines, 2);
+        // Text before the menu (a site's name) is the page's own: nothing is skipped.
+        let p = html_to_text("<body><header><b>Acme</b><nav><a href=/>Home</a></nav></header><h1>Oops</h1></body>");
+        assert_eq!(p.structure.unwrap().lead_nav_lines, 0);
+        // A menu that is empty, or no menu at all.
+        let p = html_to_text("<body><nav></nav><h1>500</h1></body>");
+        assert_eq!(p.structure.unwrap().lead_nav_lines, 0);
+        let p = html_to_text("<body><h1>500</h1><nav><a href=/>Home</a></nav></body>");
+        assert_eq!(p.structure.unwrap().lead_nav_lines, 0);
+    }
 
     #[test]
     fn title_and_text() {

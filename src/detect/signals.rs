@@ -12,12 +12,17 @@
 //! - the title is an error line: +3 ("502 Bad Gateway", "Application Error"; a bare "Error":
 //!   +2; a short title made of failure words, "Could Not Connect": +2; an error line followed
 //!   by a site's one-part name, "Internal Server Error - Gitea: Git with a cup of tea": +2; with
-//!   a 5xx code: +1); a title that reads like a document ("How to fix ...", "... · Issue #12"): -2
+//!   a 5xx code: +1; a status code and a short reason in any language over a heading that is
+//!   that code alone, "503 Сервис недоступен" over "503": +3); a title that reads like a
+//!   document ("How to fix ...", "... · Issue #12"; document cues are words, so "DroidWiki
+//!   Error" is not a wiki page): -2
 //! - an error line among the first lines: +3 (+1 when it is the very first line; a bare error
 //!   word or a short line of failure words: +1; on an untitled page, a long first line whose
-//!   lead-in before ": " is failure words: +1); title and first lines agree: +1
+//!   lead-in before ": " is failure words: +1); title and first lines agree: +1. The first
+//!   lines are those after a site's menu (`<nav>` text at the top of the page)
 //! - a JSON error body (an error message, a 5xx `status`/`statusCode`/`code`, a `title` that is
-//!   a server error line), PHP's own error output: +5
+//!   a server error line; a 4xx there and no 5xx makes it a client or rate-limit body whatever
+//!   its words), PHP's own error output: +5
 //! - only on a *plain* page (a title that does not read like a document, thread or site page,
 //!   at most 2500 characters, not a paragraph of prose, no bylines, dates, article markup, nor
 //!   more than 5 links, 5 headings or 3 code blocks):
@@ -28,7 +33,8 @@
 //!   documentation, and +2 more when the page is untitled and nothing but the error line and
 //!   its frames (a server's plain-text crash report); on either, or on any plain page headed by
 //!   a server error, a failing backend named ("could not connect to", "connection refused",
-//!   "SQLSTATE["): +1 (a short line naming one is a failure line of a bare body); and on a
+//!   "SQLSTATE[", "is not running"): +1 (a short line naming one is a failure line of a bare
+//!   body); and on a
 //!   short untitled or error-titled one, a long first line opened by a signature phrase is an
 //!   error line
 //! - apologies and retry hints on a page that is little else, in its short lines (at most 40
@@ -42,7 +48,8 @@
 //!
 //! Error lines are status lines ("404 Not Found", "Error 502"), reason phrases, vendor phrases
 //! ("no healthy upstream"), short sentences saying the site is down ("Our website is
-//! temporarily unavailable."), unhandled-crash lines ("Fatal exception of type ..."), a debug
+//! temporarily unavailable.", "Our servers are currently experiencing a technical problem."
+//! opening a line, the headline "Website Temporarily Unavailable"), unhandled-crash lines ("Fatal exception of type ..."), a debug
 //! page's headline ("NoMethodError at /orders/42"), and sentences of refusal, which make
 //! client lines ("The resource cannot be found.", "You don't have permission to access /x",
 //! "Cannot POST /x", "Your access to this site has been limited").
@@ -487,37 +494,95 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
 }
 
 /// Who a server sentence speaks of: the site or a part of it, not a thing it sells or shows.
-const SERVER_SUBJECTS: &[&str] = &["site", "website", "service", "server", "application", "app", "system", "platform", "api", "wiki", "forum", "shop", "store"];
-
-/// What a server sentence says of its subject.
-const SERVER_PREDICATES: &[&str] = &[
-    "is temporarily unavailable",
-    "is currently unavailable",
-    "is temporarily down",
-    "is currently down",
-    "is down for maintenance",
-    "is under maintenance",
-    "is undergoing maintenance",
-    "is currently undergoing maintenance",
-    "is experiencing technical difficulties",
-    "is currently experiencing technical difficulties",
-    "is experiencing technical problems",
+const SERVER_SUBJECTS: &[&str] = &[
+    "site",
+    "website",
+    "service",
+    "server",
+    "application",
+    "app",
+    "system",
+    "platform",
+    "api",
+    "wiki",
+    "forum",
+    "shop",
+    "store",
+    "sites",
+    "websites",
+    "services",
+    "servers",
+    "systems",
 ];
 
+/// What a server sentence says of its subject, after "is"/"are" and an optional "currently" or
+/// "temporarily".
+const SERVER_STATES: &[&str] = &[
+    "unavailable",
+    "down for maintenance",
+    "down",
+    "under maintenance",
+    "undergoing maintenance",
+    "experiencing technical difficulties",
+    "experiencing technical problems",
+    "experiencing a technical problem",
+    "experiencing technical issues",
+    "experiencing a technical issue",
+];
+
+/// Is `w` a word that names the site or a part of it ("servers", "webservice")?
+fn server_subject(w: &str) -> bool {
+    SERVER_SUBJECTS.contains(&w) || ["service", "server"].iter().any(|s| w.len() > s.len() && w.ends_with(s))
+}
+
 /// A short sentence saying the site itself is down ("Our website is temporarily unavailable.",
-/// "Sorry! This site is experiencing technical difficulties."): a short subject (at most 4
-/// words) that names the site or a part of it, not a product ("This item is currently
-/// unavailable").
+/// "Sorry! This site is experiencing technical difficulties", "Our servers are currently
+/// experiencing a technical problem. This is probably temporary ..."): a short subject (at
+/// most 4 words) that names the site or a part of it, not a product ("This item is currently
+/// unavailable"). It is the line, or the first sentence of a line of at most 40 words (an
+/// error page opens its paragraph with it). A headline may drop the verb ("Website
+/// Temporarily Unavailable", "Webservice currently unavailable Error 502"), when nothing but
+/// an error code follows.
 fn server_sentence(line: &str) -> bool {
-    if line.split_whitespace().count() > 16 {
+    let words = line.split_whitespace().count();
+    if words > APOLOGY_LINE_WORDS {
         return false;
     }
-    SERVER_PREDICATES.iter().any(|p| {
-        line.find(p).is_some_and(|i| {
-            let subject: Vec<&str> = line[..i].split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-            subject.len() <= 4 && subject.last().is_some_and(|w| SERVER_SUBJECTS.contains(w)) && line[..i].matches('"').count() % 2 == 0
-        })
-    })
+    let first = if words > 16 { line.split(". ").next().unwrap_or(line) } else { line };
+    if first.split_whitespace().count() > 16 {
+        return false;
+    }
+    let subject_ok = |head: &str| {
+        let subject: Vec<&str> = head.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        subject.len() <= 4 && subject.last().is_some_and(|w| server_subject(w)) && head.matches('"').count() % 2 == 0
+    };
+    for verb in ["is ", "are ", ""] {
+        for adverb in ["", "currently ", "temporarily "] {
+            for state in SERVER_STATES {
+                // "is down", "is unavailable" alone say too little ("when the server is down, ...").
+                if adverb.is_empty() && (verb.is_empty() || matches!(*state, "unavailable" | "down")) {
+                    continue;
+                }
+                let p = format!("{verb}{adverb}{state}");
+                let found = first.match_indices(p.as_str()).any(|(i, _)| {
+                    let head = &first[..i];
+                    if !(head.ends_with(' ') && subject_ok(head)) {
+                        return false;
+                    }
+                    if !verb.is_empty() {
+                        return true;
+                    }
+                    // A verbless headline: only an error code may follow.
+                    let tail = strip_end_punct(&first[i + p.len()..]);
+                    words <= 8 && (tail.is_empty() || line_hit(tail).is_some_and(|h| h.code.is_some() && h.strength == Strength::Shaped))
+                });
+                if found {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Words a runtime uses for a crash it did not handle ("Fatal exception of type \"Error\"",
@@ -526,7 +591,7 @@ const CRASH_WORDS: &[&str] = &["fatal exception", "unhandled exception", "uncaug
 
 /// A short line reporting an unhandled crash (not a question or a headline about one).
 fn crash_line(line: &str) -> bool {
-    line.split_whitespace().count() <= 12 && !has_any(line, DOCUMENT_CUES) && !line.contains(['?', '·', '|']) && has_any(line, CRASH_WORDS)
+    line.split_whitespace().count() <= 12 && !has_cue(line, DOCUMENT_CUES) && !line.contains(['?', '·', '|']) && has_any(line, CRASH_WORDS)
 }
 
 /// A framework's debug page headline, "<ExceptionType> at <path>" (Django, Sinatra:
@@ -670,7 +735,7 @@ fn title_hit(title: &str) -> Option<LineHit> {
         return Some(h);
     }
     if let Some((head, tail)) = title.split_once(" - ") {
-        let one_part = !tail.contains(" - ") && !tail.contains(['|', '·', '—']) && !has_any(title, DOCUMENT_CUES);
+        let one_part = !tail.contains(" - ") && !tail.contains(['|', '·', '—']) && !has_cue(title, DOCUMENT_CUES);
         if let Some(h) = line_hit(head).filter(|h| one_part && h.strength == Strength::Shaped) {
             return Some(LineHit { strength: Strength::Weak, line: title.to_string(), ..h });
         }
@@ -681,6 +746,21 @@ fn title_hit(title: &str) -> Option<LineHit> {
         return line_hit(tail);
     }
     None
+}
+
+/// A title that opens with a status code and a short reason in any language ("503 Сервис
+/// недоступен", "404 Ресурс не найден"), on a page whose heading is that code alone: the shape
+/// of an error page, whatever its language. Only a title that does not read like a document.
+fn coded_title(title: &str, lead: &[&str]) -> Option<LineHit> {
+    let (code, rest) = leading_code(title.trim())?;
+    let kind = kind_of_code(code)?;
+    let reason = rest.trim_start_matches([' ', ':', '-', '.']).trim();
+    let n = reason.split_whitespace().count();
+    if n == 0 || n > 5 || reason.contains(['|', '·', '—']) || reason.contains(" - ") {
+        return None;
+    }
+    let bare = code.to_string();
+    lead.iter().any(|l| l.trim() == bare).then(|| LineHit { kind, code: Some(code), strength: Strength::Shaped, line: title.to_string() })
 }
 
 fn better(a: Option<LineHit>, b: LineHit) -> Option<LineHit> {
@@ -884,6 +964,12 @@ fn has_any(s: &str, words: &[&str]) -> bool {
     words.iter().any(|w| s.contains(w))
 }
 
+/// Does `s` hold one of `cues` at the start of a word ("wiki" in "example wiki" and
+/// "wikipedia", not in "droidwiki")? Document cues are words, not parts of a site's name.
+fn has_cue(s: &str, cues: &[&str]) -> bool {
+    cues.iter().any(|c| s.match_indices(c).any(|(i, _)| !s[..i].ends_with(|ch: char| ch.is_alphanumeric())))
+}
+
 fn count_distinct<'a>(s: &str, words: &'a [&'a str]) -> Vec<&'a str> {
     words.iter().copied().filter(|w| s.contains(w)).collect()
 }
@@ -891,7 +977,7 @@ fn count_distinct<'a>(s: &str, words: &'a [&'a str]) -> Vec<&'a str> {
 /// A short line made of failure words and not a document's headline.
 fn error_words_line(line: &str, max_words: usize) -> bool {
     let words = line.split_whitespace().count();
-    words > 0 && words <= max_words && has_any(line, ERROR_VOCAB) && !has_any(line, DOCUMENT_CUES) && !line.contains('?')
+    words > 0 && words <= max_words && has_any(line, ERROR_VOCAB) && !has_cue(line, DOCUMENT_CUES) && !line.contains('?')
 }
 
 /// A body that is one small JSON object speaking of an error (`{"message":"Internal server
@@ -909,14 +995,23 @@ fn json_error(text: &str) -> Option<Kind> {
     // "code" counts only beside an error key (a product's "code" is no status).
     let keys: &[&str] =
         if error_keys { &["\"status\":", "\"statuscode\":", "\"status code\":", "\"code\":"] } else { &["\"status\":", "\"statuscode\":", "\"status code\":"] };
-    let status_5xx = keys.iter().any(|key| {
-        t.match_indices(key).any(|(i, m)| {
-            let rest = t[i + m.len()..].trim_start();
-            rest.starts_with('5')
-                && rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit()))
-                && !rest[3..].starts_with(|c: char| c.is_ascii_digit())
-        })
-    });
+    let codes: Vec<u16> = keys
+        .iter()
+        .flat_map(|key| t.match_indices(key).map(move |(i, m)| t[i + m.len()..].trim_start()))
+        .filter(|rest| rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit())) && !rest[3..].starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|rest| rest[..3].parse().ok())
+        .collect();
+    let status_5xx = codes.iter().any(|c| (500..600).contains(c));
+    // A 4xx there (and no 5xx) says the request was refused, whatever words come with it
+    // (Kubernetes: `{"status": "Failure", "reason": "Forbidden", "code": 403}`).
+    if !status_5xx {
+        if codes.contains(&429) {
+            return Some(Kind::RateLimited);
+        }
+        if codes.iter().any(|c| (400..500).contains(c)) {
+            return Some(Kind::Client);
+        }
+    }
     // A problem document's title or detail that is itself a server error line
     // (`{"title": "500 Internal Server Error"}`).
     let titled = ["\"title\":", "\"detail\":"].iter().any(|key| {
@@ -962,7 +1057,7 @@ const THREAD_CUES: &[&str] = &[
 /// owner/repo", "Getting 500 error when ...", "PDOException | Site", "How to fix ...")?
 fn document_title(title: &str) -> bool {
     let numbered = title.match_indices('#').any(|(i, _)| title[i + 1..].starts_with(|c: char| c.is_ascii_digit()));
-    has_any(title, DOCUMENT_CUES) || has_any(title, THREAD_CUES) || title.contains('?') || numbered
+    has_cue(title, DOCUMENT_CUES) || has_any(title, THREAD_CUES) || title.contains('?') || numbered
 }
 
 /// Words that name a failing backend (database, upstream connection) on an error page.
@@ -976,6 +1071,8 @@ const BACKEND_FAILURES: &[&str] = &[
     "lost connection to",
     "too many connections",
     "sqlstate[",
+    // A part of the service that should answer and does not ("Function host is not running.").
+    "is not running",
 ];
 
 /// Words of a request refused or a thing missing: a short body with them is a 4xx page, not
@@ -1063,7 +1160,9 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let lead: Vec<&str> = {
         let mut seen = 0usize;
         let mut out = Vec::new();
-        for l in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(LEAD_LINES) {
+        // A site's menu above the page's content is not its first lines.
+        let menu = structure.map_or(0, |s| s.lead_nav_lines as usize);
+        for l in text.lines().map(str::trim).filter(|l| !l.is_empty()).skip(menu).take(LEAD_LINES) {
             if seen > LEAD_CHARS {
                 break;
             }
@@ -1079,7 +1178,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let doc_title = document_title(title);
 
     // Title.
-    let t_hit = title_hit(title);
+    let t_hit = title_hit(title).or_else(|| if doc_title { None } else { coded_title(title, &lead) });
     let mut anchored = false;
     match &t_hit {
         Some(h) if h.strength == Strength::Shaped => add(3, format!("title is an error line: {}", h.line)),
@@ -1090,7 +1189,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     if t_hit.is_none() && error_words_line(title, 8) && has_5xx_token(title) {
         add(1, "title carries a 5xx code".into());
     }
-    if has_any(title, DOCUMENT_CUES) || title.ends_with('?') {
+    if has_cue(title, DOCUMENT_CUES) || title.ends_with('?') {
         add(-2, format!("title reads like a document: {title}"));
     }
 
@@ -1605,6 +1704,97 @@ mod tests {
         assert_eq!(json_error("{\"title\": \"how to fix a 500 internal server error\", \"body\": \"...\"}"), None);
         assert_eq!(json_error("{\"code\": 50012, \"name\": \"widget\"}"), None);
         assert_eq!(json_error("{\"title\": \"release notes\", \"body\": \"rate limit raised\"}"), None);
+    }
+
+    #[test]
+    fn json_bodies_with_a_4xx_status_are_refusals() {
+        // Kubernetes' Status object: failure words, but the code says the request was refused.
+        let k8s = "{\"kind\": \"status\", \"apiversion\": \"v1\", \"status\": \"failure\", \"message\": \"forbidden: user cannot list pods\", \"reason\": \"forbidden\", \"code\": 403}";
+        assert_eq!(json_error(k8s), Some(Kind::Client));
+        assert_eq!(kind("", k8s), Some(Kind::Client));
+        assert_eq!(json_error("{\"timestamp\":\"2024-01-01\",\"status\":404,\"error\":\"not found\",\"path\":\"/a\"}"), Some(Kind::Client));
+        assert_eq!(json_error("{\"status\":429,\"error\":\"slow down\"}"), Some(Kind::RateLimited));
+        // A 5xx beside it still decides; a product's "code" without error keys is no status.
+        assert_eq!(json_error("{\"status\":503,\"error\":\"unavailable\",\"upstream\":{\"code\":404}}"), Some(Kind::Server));
+        assert_eq!(json_error("{\"code\": 403, \"name\": \"room 403\"}"), None);
+    }
+
+    #[test]
+    fn document_cues_are_words_not_parts_of_names() {
+        assert!(!document_title("acmewiki error"));
+        assert!(!document_title("prefix server error"));
+        assert!(document_title("example wiki"));
+        assert!(document_title("wikipedia: http 500"));
+        assert!(document_title("how to fix a 502"));
+        // A wiki's own error page, named after the wiki.
+        let text = "Acmewiki Error\nOur servers are currently experiencing a technical problem. This is probably temporary and should be fixed soon. Please try again in a few minutes.";
+        assert_eq!(kind("Acmewiki Error", text), Some(Kind::Server));
+    }
+
+    #[test]
+    fn server_sentences_with_plural_subjects_headlines_and_following_sentences() {
+        for l in [
+            "our servers are currently experiencing a technical problem. this is probably temporary and should be fixed soon. please try again in a few minutes.",
+            "our systems are temporarily down for maintenance",
+            "website temporarily unavailable",
+            "webservice currently unavailable error 502",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), Some(Kind::Server), "{l}");
+        }
+        for l in [
+            // A headline that goes on; no adverb; a product; the outage sentence not first.
+            "website temporarily unavailable after cyberattack on the council",
+            "when the server is down, requests fail",
+            "tickets temporarily unavailable",
+            "residents can still pay their bills by phone on friday, the council said. our website is temporarily unavailable.",
+            "our servers are fast and our prices are low",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), None, "{l}");
+        }
+        // A title that is nothing but the headline, on a page that shows only an image.
+        assert_eq!(kind("Website Temporarily Unavailable", ""), Some(Kind::Server));
+    }
+
+    #[test]
+    fn a_coded_title_in_any_language_over_a_bare_code_heading() {
+        let ru = "503\nСервис недоступен\nСервер перегружен или находится на обслуживании. Попробуйте позже.";
+        assert_eq!(kind("503 Сервис недоступен", ru), Some(Kind::Server));
+        assert_eq!(kind("404 Ресурс не найден", "404\nРесурс не найден\nПроверьте адрес."), Some(Kind::Client));
+        // Without the bare code as a heading, or under a site-suffixed or document title, the
+        // title is no error line.
+        let no_heading = "Сервис недоступен\nСервер перегружен или находится на обслуживании. Попробуйте позже.";
+        assert_eq!(kind("503 Сервис недоступен", no_heading), None);
+        assert_eq!(title_hit("503 сервис недоступен — что это значит").map(|h| h.kind), None);
+        assert!(coded_title("503 сервис недоступен | справка", &["503"]).is_none());
+        assert!(coded_title("503 что делать если сайт выдаёт эту ошибку каждый день", &["503"]).is_none());
+        assert!(coded_title("503 сервис недоступен", &["503"]).is_some());
+    }
+
+    #[test]
+    fn a_component_not_running_is_a_failing_backend() {
+        assert_eq!(kind("", "Function host is not running."), Some(Kind::Server));
+        // Not on a titled page that is not an error page, nor in a longer sentence.
+        assert_eq!(kind("Cron jobs", "The backup job is not running."), None);
+        assert_eq!(kind("", "The scheduler is not running jobs on weekends, see the settings page."), None);
+    }
+
+    #[test]
+    fn a_menu_above_the_content_is_not_the_first_lines() {
+        let text =
+            "Home\nEvents\nGallery\nAbout Us\nSponsors\nContact Us\nInternal Server Error\n500\nOops, something broke when loading the page you requested!";
+        let st = Structure { navs: 2, links: 7, headings: 3, lead_nav_lines: 6, ..Default::default() };
+        let a = analyze("Error 500", text, Some(&st));
+        assert_eq!(a.verdict.map(|v| v.kind), Some(Kind::Server));
+        // Without the menu counted, the same page is not read as one (its lead is all menu).
+        let st0 = Structure { lead_nav_lines: 0, ..st };
+        assert_eq!(analyze("Error 500", text, Some(&st0)).verdict, None);
+        // A reference page under its menu is still a document.
+        let doc = format!(
+            "References\nHTTP\nStatus\n502 Bad Gateway\n{}",
+            "The HTTP 502 Bad Gateway server error response status code indicates that a server was acting as a gateway or proxy and that it received an invalid response from the upstream server. ".repeat(4)
+        );
+        let st = Structure { navs: 2, links: 14, headings: 5, articles: 1, paragraphs: 6, lead_nav_lines: 3, ..Default::default() };
+        assert_eq!(analyze("502 Bad Gateway - HTTP | MDN", &doc, Some(&st)).verdict, None);
     }
 
     #[test]
