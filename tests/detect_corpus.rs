@@ -54,7 +54,7 @@ enum Role {
 }
 
 /// The batches gathered blind, from origins that appear in no case outside the batch.
-const BATCHES: [(&str, Role); 3] = [
+const BATCHES: [(&str, Role); 4] = [
     // Its first measurement was P 0.973 R 0.973 with status and P 1.000 R 0.676 text only; the
     // text-only precision floor is the goal (0.97), so that no gain in recall may be bought
     // with alarms. With the plain-page signals (tuned on `tune` only, measured once on this
@@ -68,9 +68,13 @@ const BATCHES: [(&str, Role); 3] = [
     // opened and a rule made (article markup); since then with status 1.000 / 1.000, text
     // only 1.000 / 0.891. The floors are the goal, except text-only recall (0.891 < 0.90).
     ("fresh2-2026-11-30", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.97, 0.89) }),
-    // Gathered blind while the detector was tuned once more (on `tune` only); floors from its
+    // Gathered blind while the detector was tuned once more (on `tune` only). Measured before
+    // and after that round: with status P 1.000 R 0.950 both times; text only P 0.889 R 0.600,
+    // then P 0.923 R 0.600. Then released for tuning.
+    ("fresh3-2026-11-30", Role::Released),
+    // Gathered blind while the detector was tuned on the released third batch; floors from its
     // first measurement.
-    ("fresh3-2026-11-30", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.97, 0.90) }),
+    ("fresh4-2026-11-30", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.97, 0.90) }),
 ];
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
