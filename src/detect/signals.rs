@@ -295,6 +295,9 @@ const CLIENT_SENTENCES: &[&str] = &[
     "has been denied",
     "has been blocked",
     "csrf verification failed",
+    // A firewall's refusal ("The requested URL was rejected. Please consult with your
+    // administrator.").
+    "was rejected",
 ];
 
 /// What a security layer says it did to the visitor's access ("Your access to this site has
@@ -646,7 +649,9 @@ pub fn named_codes(text: &str) -> Vec<u16> {
         let before = &head[..i];
         let after = &head[i + 3..];
         let after = after.strip_prefix(['.', ' ', ':', ')']).unwrap_or(after).trim_start();
-        let framed = BEFORE.iter().any(|w| before.ends_with(w)) || PHRASES.iter().any(|(p, _)| after.starts_with(p));
+        // "a 404 error", "HTTP 503 error": the word after the code frames it too.
+        let framed_after = after.starts_with("error") && !after["error".len()..].starts_with(|c: char| c.is_alphanumeric());
+        let framed = BEFORE.iter().any(|w| before.ends_with(w)) || PHRASES.iter().any(|(p, _)| after.starts_with(p)) || framed_after;
         if framed && kind_of_code(code).is_some_and(|k| k != Kind::Challenge) && !codes.contains(&code) {
             codes.push(code);
         }
@@ -793,7 +798,7 @@ pub struct Analysis {
 }
 
 /// Words of a refusal by a security layer (not of a missing page).
-const REFUSAL_WORDS: &[&str] = &["blocked", "denied", "forbidden", "your access", "firewall"];
+const REFUSAL_WORDS: &[&str] = &["blocked", "denied", "forbidden", "rejected", "your access", "firewall"];
 
 /// The page's first word on itself, when it is a refusal: the first well-shaped error line
 /// among the title and the first three lines is a client line of refusal ("Access Denied",
@@ -856,6 +861,13 @@ const ERROR_VOCAB: &[&str] = &[
     "服務器",
     "fehler",
     "erreur",
+    // "Maintenance" in German ("Wartungsarbeiten", "Serverwartung"), Spanish, Italian,
+    // Portuguese and Dutch (French and English say "maintenance").
+    "wartung",
+    "mantenimiento",
+    "manutenzione",
+    "manutenção",
+    "onderhoud",
     "errore",
     "ошибка",
     "エラー",
@@ -898,6 +910,20 @@ const APOLOGY_CUES: &[&str] = &[
     "be back",
     "persists",
     "reload",
+    // The same words in German, Spanish, French and Italian: later, again, sorry,
+    // inconvenience.
+    "später",
+    "erneut",
+    "entschuldig",
+    "más tarde",
+    "de nuevo",
+    "disculp",
+    "molestias",
+    "inconvenientes",
+    "plus tard",
+    "désolé",
+    "più tardi",
+    "scusa",
 ];
 
 /// Words of documents about errors, in titles and first lines ("How to fix ...", "... · Issue #12").
@@ -980,6 +1006,20 @@ fn error_words_line(line: &str, max_words: usize) -> bool {
     words > 0 && words <= max_words && has_any(line, ERROR_VOCAB) && !has_cue(line, DOCUMENT_CUES) && !line.contains('?')
 }
 
+/// Words for maintenance, in the languages of [`ERROR_VOCAB`].
+const MAINTENANCE_WORDS: &[&str] = &["maintenance", "wartung", "mantenimiento", "manutenzione", "manutenção", "onderhoud"];
+
+/// A first line of failure words: a short line (at most 12 words) of them, or a line whose
+/// first sentence (at most 12 words) says maintenance ("Estamos realizando tareas de
+/// mantenimiento. Por favor, inténtalo de nuevo en unos minutos.").
+fn failure_words_lead(line: &str) -> bool {
+    if error_words_line(line, 12) {
+        return true;
+    }
+    let first = line.split(". ").next().unwrap_or(line);
+    first.len() < line.len() && has_any(first, MAINTENANCE_WORDS) && error_words_line(first, 12)
+}
+
 /// A body that is one small JSON object speaking of an error (`{"message":"Internal server
 /// error"}`, `{"status":500,"error":"Internal Server Error",...}`); its kind.
 fn json_error(text: &str) -> Option<Kind> {
@@ -1012,6 +1052,17 @@ fn json_error(text: &str) -> Option<Kind> {
             return Some(Kind::Client);
         }
     }
+    // An error type or code that names a refused request (Anthropic: `{"type":"error","error":
+    // {"type":"authentication_error",...}}`, `"code": "invalid_api_key"`), and none that names
+    // a server's failure, is a client body.
+    if !status_5xx {
+        let kinds = json_type_values(t);
+        let client = kinds.iter().any(|v| has_any(v, JSON_CLIENT_TYPES));
+        let server = kinds.iter().any(|v| has_any(v, JSON_SERVER_TYPES));
+        if client && !server {
+            return Some(Kind::Client);
+        }
+    }
     // A problem document's title or detail that is itself a server error line
     // (`{"title": "500 Internal Server Error"}`).
     let titled = ["\"title\":", "\"detail\":"].iter().any(|key| {
@@ -1021,6 +1072,23 @@ fn json_error(text: &str) -> Option<Kind> {
         })
     });
     (status_5xx || titled || error_keys && has_any(t, ERROR_VOCAB) && !t.contains("not found")).then_some(Kind::Server)
+}
+
+/// Words of an error type or code in a JSON body that say the request was refused.
+const JSON_CLIENT_TYPES: &[&str] =
+    &["authentication", "unauthori", "unauthenticated", "permission", "forbidden", "not found", "invalid request", "invalid api key", "bad request", "validation"];
+/// Words of an error type or code in a JSON body that say the server failed.
+const JSON_SERVER_TYPES: &[&str] = &["server", "internal", "overloaded", "unavailable", "timeout", "api error", "upstream", "gateway"];
+
+/// The short string values (at most 4 words) of a JSON body's type-like keys: "type", "code",
+/// "reason", "error" (an enum, not a message).
+fn json_type_values(t: &str) -> Vec<&str> {
+    ["\"type\":", "\"code\":", "\"reason\":", "\"error\":"]
+        .iter()
+        .flat_map(|key| t.match_indices(key).map(move |(i, m)| t[i + m.len()..].trim_start()))
+        .filter_map(|rest| rest.strip_prefix('"').and_then(|r| r.split('"').next()))
+        .filter(|v| v.split_whitespace().count() <= 4)
+        .collect()
 }
 
 /// Stack frames from which a page holds a crash dump.
@@ -1225,7 +1293,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
             // On an untitled page, a long first line counts by its lead-in ("Puma caught this
             // error: could not obtain a connection from the pool ...").
             let lead_in = |l: &str| title.is_empty() && l.split_once(": ").is_some_and(|(h, _)| error_words_line(h, 6));
-            if let Some(l) = lead.iter().find(|l| error_words_line(l, 12)).or(lead.first().filter(|l| lead_in(l))) {
+            if let Some(l) = lead.iter().find(|l| failure_words_lead(l)).or(lead.first().filter(|l| lead_in(l))) {
                 anchored = true;
                 add(1, format!("failure words near the top: {l}"));
             }
@@ -1233,7 +1301,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     }
     if t_hit.is_some() || error_words_line(title, 8) {
         anchored = true;
-        if l_hit.is_some() || lead.iter().any(|l| error_words_line(l, 12)) {
+        if l_hit.is_some() || lead.iter().any(|l| failure_words_lead(l)) {
             add(1, "title and first lines agree".into());
         }
     }
