@@ -861,13 +861,19 @@ const ERROR_VOCAB: &[&str] = &[
     "服務器",
     "fehler",
     "erreur",
-    // "Maintenance" in German ("Wartungsarbeiten", "Serverwartung"), Spanish, Italian,
-    // Portuguese and Dutch (French and English say "maintenance").
-    "wartung",
-    "mantenimiento",
-    "manutenzione",
-    "manutenção",
-    "onderhoud",
+    // A site under maintenance in German, Spanish, Italian, Portuguese and Dutch (French and
+    // English say "maintenance"); the bare word counts only as a line of its own
+    // ([`maintenance_line`]): "Mantenimiento de jardines" is a gardener's page.
+    "wartungsarbeiten",
+    "wartungsmodus",
+    "in wartung",
+    "en mantenimiento",
+    "tareas de mantenimiento",
+    "modo mantenimiento",
+    "modo de mantenimiento",
+    "in manutenzione",
+    "em manutenção",
+    "in onderhoud",
     "errore",
     "ошибка",
     "エラー",
@@ -945,6 +951,10 @@ const DOCUMENT_CUES: &[&str] = &[
     "pull request",
     "docs",
     "documentation",
+    // The same in German and Spanish (beside the maintenance words of [`ERROR_VOCAB`]).
+    "dokumentation",
+    "documentación",
+    "anleitung",
     "manual",
     "reference",
     "changelog",
@@ -1003,7 +1013,13 @@ fn count_distinct<'a>(s: &str, words: &'a [&'a str]) -> Vec<&'a str> {
 /// A short line made of failure words and not a document's headline.
 fn error_words_line(line: &str, max_words: usize) -> bool {
     let words = line.split_whitespace().count();
-    words > 0 && words <= max_words && has_any(line, ERROR_VOCAB) && !has_cue(line, DOCUMENT_CUES) && !line.contains('?')
+    words > 0 && words <= max_words && (has_any(line, ERROR_VOCAB) || maintenance_line(line)) && !has_cue(line, DOCUMENT_CUES) && !line.contains('?')
+}
+
+/// A line that is one word for maintenance ("Wartung", "Serverwartung", "🚧 Mantenimiento").
+fn maintenance_line(line: &str) -> bool {
+    let words: Vec<&str> = line.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    matches!(words.as_slice(), [w] if has_any(w, MAINTENANCE_WORDS))
 }
 
 /// Words for maintenance, in the languages of [`ERROR_VOCAB`].
@@ -1075,8 +1091,18 @@ fn json_error(text: &str) -> Option<Kind> {
 }
 
 /// Words of an error type or code in a JSON body that say the request was refused.
-const JSON_CLIENT_TYPES: &[&str] =
-    &["authentication", "unauthori", "unauthenticated", "permission", "forbidden", "not found", "invalid request", "invalid api key", "bad request", "validation"];
+const JSON_CLIENT_TYPES: &[&str] = &[
+    "authentication",
+    "unauthori",
+    "unauthenticated",
+    "permission",
+    "forbidden",
+    "not found",
+    "invalid request",
+    "invalid api key",
+    "bad request",
+    "validation",
+];
 /// Words of an error type or code in a JSON body that say the server failed.
 const JSON_SERVER_TYPES: &[&str] = &["server", "internal", "overloaded", "unavailable", "timeout", "api error", "upstream", "gateway"];
 
@@ -1785,6 +1811,81 @@ mod tests {
         // A 5xx beside it still decides; a product's "code" without error keys is no status.
         assert_eq!(json_error("{\"status\":503,\"error\":\"unavailable\",\"upstream\":{\"code\":404}}"), Some(Kind::Server));
         assert_eq!(json_error("{\"code\": 403, \"name\": \"room 403\"}"), None);
+    }
+
+    #[test]
+    fn json_error_types_of_refused_requests_are_client_bodies() {
+        // Anthropic's 401: an error type naming authentication, no status field.
+        let auth = "{\"type\":\"error\",\"error\":{\"type\":\"authentication error\",\"message\":\"invalid x-api-key\"}}";
+        assert_eq!(json_error(auth), Some(Kind::Client));
+        assert_eq!(kind("", auth), Some(Kind::Client));
+        assert_eq!(json_error("{\"error\":{\"code\":\"invalid api key\",\"message\":\"incorrect api key provided\"}}"), Some(Kind::Client));
+        // A server type beside it, or only in a message, leaves the body a server error.
+        assert_eq!(json_error("{\"type\":\"error\",\"error\":{\"type\":\"overloaded error\",\"message\":\"overloaded\"}}"), Some(Kind::Server));
+        assert_eq!(json_error("{\"type\":\"error\",\"error\":{\"type\":\"api error\",\"message\":\"internal server error\"}}"), Some(Kind::Server));
+        assert_eq!(json_error("{\"error\":{\"message\":\"the server had an error; authentication service failed\"}}"), Some(Kind::Server));
+        // A 5xx status decides whatever the type says.
+        assert_eq!(json_error("{\"status\":503,\"error\":{\"type\":\"permission error\"}}"), Some(Kind::Server));
+    }
+
+    #[test]
+    fn a_code_followed_by_error_is_named() {
+        assert_eq!(named_codes("there has been a 404 error."), vec![404]);
+        assert_eq!(named_codes("nginx 502 error :/"), vec![502]);
+        // Not a code's word: "404 errors" in prose is still a code, "500 errorless" is not.
+        assert_eq!(named_codes("room 500 erroneously booked"), Vec::<u16>::new());
+        // Dokku's 404 page: failure words, but the only code it names is a 4xx.
+        assert_eq!(kind("", "there has been a 404 error."), Some(Kind::Client));
+    }
+
+    #[test]
+    fn a_rejected_request_is_a_refusal() {
+        // F5 ASM's blocking page (sent with 200).
+        let f5 = "the requested url was rejected. please consult with your administrator.\nyour support id is: 4045204596866416688\n[go back]";
+        assert_eq!(kind("request rejected", f5), Some(Kind::Client));
+        assert!(top_refusal("request rejected", f5).is_some());
+        // Rails' 422.
+        assert_eq!(
+            kind(
+                "the change you wanted was rejected (422)",
+                "the change you wanted was rejected.\nmaybe you tried to change something you didn't have access to."
+            ),
+            Some(Kind::Client)
+        );
+        // A sentence in passing, far from the start of a long line, is no refusal.
+        assert!(!client_sentence("last year the city council discussed the plan for a new bridge which was rejected"));
+    }
+
+    #[test]
+    fn maintenance_pages_in_other_languages() {
+        assert_eq!(
+            kind("wartungsarbeiten", "wir sind gleich zurück\nwir führen gerade wartungsarbeiten durch. bitte versuche es später erneut."),
+            Some(Kind::Server)
+        );
+        assert_eq!(
+            kind(
+                "serverwartung",
+                "wartung\nsehr geehrte besucher,\ndie seite befindet sich im moment im wartungsmodus.\nsie wird in kürze wieder erreichbar sein."
+            ),
+            Some(Kind::Server)
+        );
+        assert_eq!(
+            kind("sitio en mantenimiento", "volvemos pronto\nestamos realizando tareas de mantenimiento. por favor, inténtalo de nuevo en unos minutos."),
+            Some(Kind::Server)
+        );
+        assert_eq!(
+            kind("mantenimiento", "🚧 estamos en mantenimiento 🚧\ndisculpa las molestias, estamos realizando mejoras importantes. volveremos muy pronto."),
+            Some(Kind::Server)
+        );
+        // The first sentence of a line counts only for maintenance, and only when short.
+        assert!(failure_words_lead("estamos realizando tareas de mantenimiento. por favor, inténtalo de nuevo en unos minutos."));
+        assert!(!failure_words_lead(
+            "el equipo de mantenimiento del ayuntamiento ha publicado hoy el calendario de obras de las calles del centro. más información abajo."
+        ));
+        // Not on pages about maintenance: a manual's page, an article in German, a word in passing.
+        assert_eq!(kind("wartungsmodus – typo3 dokumentation", "wartungsmodus\nim wartungsmodus ist die seite für besucher nicht erreichbar. so aktivieren sie ihn: öffnen sie die einstellungen und setzen sie den schalter."), None);
+        assert_eq!(kind("", "die wartung der heizung im herbst spart geld\nvon anna muster, 12. oktober\nwer seine heizung vor dem winter warten lässt, spart bares geld, sagen experten. eine wartung kostet zwischen 100 und 200 euro und dauert etwa eine stunde; dabei prüft der techniker brenner, pumpe und abgaswerte und reinigt den kessel gründlich von rückständen."), None);
+        assert_eq!(kind("mantenimiento de jardines", "servicios\npoda, riego y mantenimiento de jardines en madrid.\npide presupuesto sin compromiso."), None);
     }
 
     #[test]
