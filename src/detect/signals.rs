@@ -1025,6 +1025,12 @@ fn maintenance_line(line: &str) -> bool {
 /// Words for maintenance, in the languages of [`ERROR_VOCAB`].
 const MAINTENANCE_WORDS: &[&str] = &["maintenance", "wartung", "mantenimiento", "manutenzione", "manutenção", "onderhoud"];
 
+/// A title that is one name and "error" ("Wikimedia Error", "DroidWiki Error").
+fn site_error_title(title: &str) -> bool {
+    let words: Vec<&str> = title.split_whitespace().collect();
+    matches!(words.as_slice(), [name, "error" | "error!"] if name.chars().all(char::is_alphanumeric) && !name.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// A first line of failure words: a short line (at most 12 words) of them, or a line whose
 /// first sentence (at most 12 words) says maintenance ("Estamos realizando tareas de
 /// mantenimiento. Por favor, inténtalo de nuevo en unos minutos.").
@@ -1269,7 +1275,10 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let len = text.chars().count();
     // Evidence a document can quote (a stack trace, a failing backend, a long generated
     // message) counts only on a page titled like an error page, or untitled.
-    let doc_title = document_title(title);
+    // "<Site> Error" ("Wikimedia Error"): a site naming its own error page, not a document,
+    // whatever the site's name holds ("wiki").
+    let site_error = site_error_title(title);
+    let doc_title = document_title(title) && !site_error;
 
     // Title.
     let t_hit = title_hit(title).or_else(|| if doc_title { None } else { coded_title(title, &lead) });
@@ -1278,12 +1287,13 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         Some(h) if h.strength == Strength::Shaped => add(3, format!("title is an error line: {}", h.line)),
         Some(h) => add(2, format!("title is a bare or site-suffixed error line: {}", h.line)),
         None if error_words_line(title, 8) => add(2, format!("short title of failure words: {title}")),
+        None if site_error => add(2, format!("title is a site's name and \"error\": {title}")),
         None => {}
     }
     if t_hit.is_none() && error_words_line(title, 8) && has_5xx_token(title) {
         add(1, "title carries a 5xx code".into());
     }
-    if has_cue(title, DOCUMENT_CUES) || title.ends_with('?') {
+    if (has_cue(title, DOCUMENT_CUES) || title.ends_with('?')) && !site_error {
         add(-2, format!("title reads like a document: {title}"));
     }
 
@@ -1325,7 +1335,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
             }
         }
     }
-    if t_hit.is_some() || error_words_line(title, 8) {
+    if t_hit.is_some() || error_words_line(title, 8) || site_error {
         anchored = true;
         if l_hit.is_some() || lead.iter().any(|l| failure_words_lead(l)) {
             add(1, "title and first lines agree".into());
@@ -1854,6 +1864,24 @@ mod tests {
         );
         // A sentence in passing, far from the start of a long line, is no refusal.
         assert!(!client_sentence("last year the city council discussed the plan for a new bridge which was rejected"));
+    }
+
+    #[test]
+    fn a_site_name_and_error_is_an_error_title() {
+        assert!(site_error_title("wikimedia error"));
+        assert!(site_error_title("droidwiki error"));
+        assert!(!site_error_title("500 error"));
+        assert!(!site_error_title("error"));
+        assert!(!site_error_title("wiki error handling"));
+        assert!(!site_error_title("how to fix wikimedia error"));
+        // Wikimedia's edge page: the "wiki" in the name no longer reads as a document.
+        let wm = "error\nour servers are currently under maintenance or experiencing a technical problem. please try again in a few minutes.\nsee the error message at the bottom of this page for more information.";
+        assert_eq!(kind("wikimedia error", wm), Some(Kind::Server));
+        // A wiki's article about errors stays a document.
+        assert_eq!(
+            kind("error - wikipedia", "error\nan error is an action which is inaccurate or incorrect. in some usages, an error is synonymous with a mistake."),
+            None
+        );
     }
 
     #[test]
