@@ -149,8 +149,10 @@ fn corpus() {
     let labels = std::fs::read_to_string(dir.join("labels.jsonl")).unwrap_or_else(|e| panic!("corpus labels at {}: {e}", dir.display()));
     let cases: Vec<Case> =
         labels.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("labels.jsonl line {l:.80}: {e}"))).collect();
-    // The seed's origins: cases numbered below 200 (tests/corpus/README.md).
-    let seed_origins: BTreeSet<String> = cases.iter().filter(|c| c.file[6..9].parse::<u32>().is_ok_and(|n| n < 200)).map(|c| c.origin.clone()).collect();
+    // The seed's origins: cases numbered below 200 (tests/corpus/README.md). The number is every
+    // digit before the first '-' ("cases/1001-x" is 1001, not 100).
+    let number = |file: &str| file.strip_prefix("cases/").and_then(|f| f.split('-').next()).and_then(|n| n.parse::<u32>().ok());
+    let seed_origins: BTreeSet<String> = cases.iter().filter(|c| number(&c.file).is_some_and(|n| n < 200)).map(|c| c.origin.clone()).collect();
     let show_heldout = std::env::var_os("BOUNCEBACK_SHOW_HELDOUT").is_some();
     let now_ms = 1_760_000_000_000.0;
     let mut failures = Vec::new();
