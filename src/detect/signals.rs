@@ -468,6 +468,15 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
             }
         }
     }
+    // "Error: Database connection failed.": an error label over a short sentence of failure
+    // words (not of a refused request, "Error: invalid token", nor a thread's numbered title).
+    if let Some(r) = line.strip_prefix("error:").map(str::trim) {
+        let words = r.split_whitespace().count();
+        let failure = has_any(&r.replace("error", ""), ERROR_VOCAB);
+        if (2..=6).contains(&words) && failure && !has_any(r, CLIENT_WORDS) && !has_cue(r, DOCUMENT_CUES) && !r.contains(['?', '|', '·', '#']) {
+            return hit(Kind::Server, None, Strength::Shaped);
+        }
+    }
     for (p, k) in SIGNATURE_PHRASES {
         if line.contains(p) {
             return hit(*k, None, Strength::Shaped);
@@ -1864,6 +1873,24 @@ mod tests {
         );
         // A sentence in passing, far from the start of a long line, is no refusal.
         assert!(!client_sentence("last year the city council discussed the plan for a new bridge which was rejected"));
+    }
+
+    #[test]
+    fn an_error_label_over_a_short_failure_sentence() {
+        let h = line_hit("error: database connection failed.").unwrap();
+        assert_eq!((h.kind, h.strength), (Kind::Server, Strength::Shaped));
+        // Moodle's page when its database is down.
+        let moodle = "error: database connection failed.\nit is possible that the database is overloaded or otherwise not running properly.\nthe site administrator should also check that the database details have been correctly specified in config.php";
+        assert_eq!(kind("", moodle), Some(Kind::Server));
+        // Not a refused request, a thread's numbered title, a question, a bare label or a long line.
+        assert!(line_hit("error: invalid token").is_none_or(|h| h.kind != Kind::Server));
+        assert!(line_hit("error: database connection failed #512").is_none_or(|h| h.strength != Strength::Shaped));
+        assert!(line_hit("error: why does my connection fail?").is_none_or(|h| h.strength != Strength::Shaped));
+        assert!(line_hit("error: the value of the field").is_none());
+        assert!(line_hit("error: failed to resolve the dependency tree of the workspace package").is_none_or(|h| h.strength != Strength::Shaped));
+        // A thread quoting it stays a document.
+        let thread = "error: database connection failed #512\nopened this issue on 3 mar 2024 · 4 comments\nafter upgrading to 2.3 the installer stops with the message below. the database is running and i can connect to it with the mysql client from the same host, so the credentials are right.\nerror: database connection failed.\nany idea what changed between 2.2 and 2.3? i am on debian 12 with mariadb 10.11.";
+        assert_eq!(kind("error: database connection failed · issue #512 · example/app · github", thread), None);
     }
 
     #[test]
