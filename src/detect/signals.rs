@@ -468,6 +468,26 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
             }
         }
     }
+    // "Trac detected an internal error:", "The server encountered an internal error or
+    // misconfiguration": a short statement that something (a subject of at most 3 words) met a
+    // server error, ending there ("users encountered a server error while uploading" is a
+    // report, not the page's own word).
+    if line.split_whitespace().count() <= 12 && !line.contains('?') && !has_cue(line, DOCUMENT_CUES) {
+        for verb in ["encountered a", "detected a", "experienced a", "ran into a"] {
+            let met = line.match_indices(verb).any(|(i, m)| {
+                let rest = line[i + m.len()..].strip_prefix("n ").or_else(|| line[i + m.len()..].strip_prefix(' ')).unwrap_or("");
+                let subject = line[..i].split_whitespace().count();
+                (1..=3).contains(&subject)
+                    && PHRASES.iter().any(|(p, k)| {
+                        let tail = rest.strip_prefix(p).map(strip_end_punct);
+                        *k == Kind::Server && p.contains(' ') && tail.is_some_and(|t| t.is_empty() || t.starts_with("or "))
+                    })
+            });
+            if met {
+                return hit(Kind::Server, None, Strength::Shaped);
+            }
+        }
+    }
     // "Error: Database connection failed.": an error label over a short sentence of failure
     // words (not of a refused request, "Error: invalid token", nor a thread's numbered title).
     if let Some(r) = line.strip_prefix("error:").map(str::trim) {
@@ -1873,6 +1893,25 @@ mod tests {
         );
         // A sentence in passing, far from the start of a long line, is no refusal.
         assert!(!client_sentence("last year the city council discussed the plan for a new bridge which was rejected"));
+    }
+
+    #[test]
+    fn a_statement_that_something_met_a_server_error() {
+        for l in ["trac detected an internal error:", "the server encountered an internal error or misconfiguration."] {
+            assert_eq!(line_hit(l).map(|h| (h.kind, h.strength)), Some((Kind::Server, Strength::Shaped)), "{l}");
+        }
+        // Trac's plain-text crash page.
+        let trac = "oops...\ntrac detected an internal error:\noperationalerror: database is locked\ntraceback (most recent call last):\n  file \"/usr/lib/python3/dist-packages/trac/web/main.py\", line 609, in dispatch_request\n    dispatcher.dispatch(req)\nsqlite3.operationalerror: database is locked";
+        assert_eq!(kind("", trac), Some(Kind::Server));
+        // Reports, questions and long subjects are not the page's own word.
+        for l in [
+            "users encountered a server error while uploading",
+            "why have we encountered an internal server error?",
+            "after the upgrade last night our whole team encountered an internal server error",
+            "encountered an internal server error",
+        ] {
+            assert!(line_hit(l).is_none_or(|h| h.strength != Strength::Shaped), "{l}");
+        }
     }
 
     #[test]
