@@ -454,6 +454,20 @@ mod tests {
     }
 
     #[test]
+    fn maintenance_as_a_service_is_no_outage() {
+        // Small businesses' pages about maintenance they offer: the word is not the site's state.
+        for title in ["Garden maintenance", "Car maintenance", "Website maintenance", "Lawn care and maintenance", "Maintenance services"] {
+            let html = format!("<title>{title}</title><h1>{title}</h1><p>We offer lawn mowing, hedge trimming and seasonal clean-ups across the county.</p><p>Call us for a free quote.</p>");
+            assert_eq!(classify_html(Some(200), &[], &html, 0.0).class, Class::Normal, "{title}");
+        }
+        // A site saying it is in maintenance is an outage, in English and French.
+        for line in ["Our site is under maintenance.", "Down for maintenance", "Le site est en maintenance."] {
+            let html = format!("<title>{line}</title><h1>{line}</h1><p>Please come back later.</p>");
+            assert_eq!(classify_html(Some(200), &[], &html, 0.0).class, Class::ServerError, "{line}");
+        }
+    }
+
+    #[test]
     fn hard_negatives() {
         for html in [
             "<title>Widget Pro – $502 | Shop</title><h1>Widget Pro</h1><p>Price: $502</p><p>Add to cart</p>",
