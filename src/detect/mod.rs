@@ -113,7 +113,14 @@ pub fn classify_explained(input: &PageInput<'_>) -> (Verdict, signals::Analysis)
     if mitigated {
         reasons.push("header cf-mitigated: challenge".into());
     }
-    let page_challenge = page.as_ref().is_some_and(|p| p.kind == Kind::Challenge);
+    // Imperva (Incapsula) holds a request for a check with a page that is nothing but a frame
+    // of its own (`/_Incapsula_Resource`), sent with 200: no visible text, and its `x-iinfo`
+    // header is the only word on it.
+    let imperva_hold = input.status.map_or(true, |s| s < 400) && vendor::header(headers, "x-iinfo").is_some() && input.text.trim().is_empty();
+    if imperva_hold {
+        reasons.push("header x-iinfo (Imperva) on a page with no text: a held request".into());
+    }
+    let page_challenge = imperva_hold || page.as_ref().is_some_and(|p| p.kind == Kind::Challenge);
 
     if let Some(s) = input.status {
         reasons.insert(0, format!("status {s}"));
@@ -428,6 +435,21 @@ mod tests {
         assert_eq!((v.class, v.vendor.as_deref()), (Class::ServerError, Some("IIS")));
         let maint = "<title>Site Maintenance</title><h1>We&rsquo;ll be back soon!</h1><p>Sorry for the inconvenience but we&rsquo;re performing some maintenance at the moment.</p>";
         assert_eq!(classify_html(Some(200), &[], maint, 0.0).class, Class::ServerError);
+    }
+
+    #[test]
+    fn imperva_holding_a_request_is_a_challenge() {
+        let body = "<html><head><META NAME=\"ROBOTS\" CONTENT=\"NOINDEX, NOFOLLOW\"></head><body><iframe id=\"main-iframe\" src=\"/_Incapsula_Resource?incident_id=1\">Request unsuccessful. Incapsula incident ID: 1</iframe></body></html>";
+        let iinfo = h(&[("x-iinfo", "5-11862241-0 0NNN RT(1764543210123 311)")]);
+        let v = classify_html(Some(200), &iinfo, body, 0.0);
+        assert_eq!((v.class, v.retryable), (Class::Challenge, false));
+        assert!(v.reasons.iter().any(|r| r.starts_with("header x-iinfo")), "{:?}", v.reasons);
+        // An ordinary page of a site behind Imperva, and an empty page without the header.
+        let article = "<title>Opening hours</title><h1>Opening hours</h1><p>We are open Monday to Friday, 9 to 5.</p>";
+        assert_eq!(classify_html(Some(200), &iinfo, article, 0.0).class, Class::Normal);
+        assert_eq!(classify_html(Some(200), &[], body, 0.0).class, Class::Normal);
+        // A 5xx stays an outage whatever the header says.
+        assert_eq!(classify_html(Some(502), &iinfo, body, 0.0).class, Class::ServerError);
     }
 
     #[test]

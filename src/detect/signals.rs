@@ -488,6 +488,9 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
             }
         }
     }
+    if server_error_occurred(line) {
+        return hit(Kind::Server, None, Strength::Shaped);
+    }
     // "Error: Database connection failed.": an error label over a short sentence of failure
     // words (not of a refused request, "Error: invalid token", nor a thread's numbered title).
     if let Some(r) = line.strip_prefix("error:").map(str::trim) {
@@ -525,6 +528,20 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
     None
 }
 
+/// Errors of the server side that a page reports as having occurred.
+const OCCURRED_ERRORS: &[&str] =
+    &["internal error", "internal server error", "server error", "internal system error", "system error", "database error", "application error"];
+
+/// "An internal error has occurred.", "A database error occurred", "An internal server error
+/// occurred.": a sentence of its own (the whole line) saying that an error of the server side
+/// occurred; not "an error occurred" (any error) nor a sentence that goes on ("... while
+/// uploading").
+fn server_error_occurred(line: &str) -> bool {
+    let s = strip_end_punct(line);
+    let s = s.strip_prefix("an ").or_else(|| s.strip_prefix("a ")).unwrap_or(s);
+    ["has occurred", "have occurred", "occurred"].iter().filter_map(|v| s.strip_suffix(v)).any(|subject| OCCURRED_ERRORS.contains(&subject.trim()))
+}
+
 /// Who a server sentence speaks of: the site or a part of it, not a thing it sells or shows.
 const SERVER_SUBJECTS: &[&str] = &[
     "site",
@@ -540,6 +557,7 @@ const SERVER_SUBJECTS: &[&str] = &[
     "forum",
     "shop",
     "store",
+    "portal",
     "sites",
     "websites",
     "services",
@@ -560,6 +578,7 @@ const SERVER_STATES: &[&str] = &[
     "experiencing a technical problem",
     "experiencing technical issues",
     "experiencing a technical issue",
+    "not ready yet",
 ];
 
 /// Is `w` a word that names the site or a part of it ("servers", "webservice")?
@@ -606,7 +625,8 @@ fn server_sentence(line: &str) -> bool {
                     }
                     // A verbless headline: only an error code may follow.
                     let tail = strip_end_punct(&first[i + p.len()..]);
-                    words <= 8 && (tail.is_empty() || line_hit(tail).is_some_and(|h| h.code.is_some() && h.strength == Strength::Shaped))
+                    words <= 10
+                        && (tail.is_empty() || maintenance_reason(tail) || line_hit(tail).is_some_and(|h| h.code.is_some() && h.strength == Strength::Shaped))
                 });
                 if found {
                     return true;
@@ -615,6 +635,13 @@ fn server_sentence(line: &str) -> bool {
         }
     }
     false
+}
+
+/// The reason a verbless headline may give after the state: "due to maintenance", "for
+/// scheduled maintenance" (at most 4 words).
+fn maintenance_reason(tail: &str) -> bool {
+    let words = tail.split_whitespace().count();
+    (tail.starts_with("due to ") || tail.starts_with("for ")) && words <= 4 && tail.split_whitespace().last() == Some("maintenance")
 }
 
 /// Words a runtime uses for a crash it did not handle ("Fatal exception of type \"Error\"",
@@ -765,6 +792,10 @@ pub fn stack_frames(text: &str) -> usize {
 /// Gitea: Git with a cup of tea"), when the name is one part (a document's title runs on:
 /// "502 Bad Gateway - HTTP | MDN").
 fn title_hit(title: &str) -> Option<LineHit> {
+    // A page titled nothing but "Captcha" is a bot check's interstitial.
+    if strip_end_punct(title.trim()) == "captcha" {
+        return Some(LineHit { kind: Kind::Challenge, code: None, strength: Strength::Shaped, line: title.to_string() });
+    }
     if let Some(h) = line_hit(title) {
         return Some(h);
     }
@@ -918,6 +949,8 @@ const ERROR_VOCAB: &[&str] = &[
     "in manutenzione",
     "em manutenção",
     "in onderhoud",
+    // Japanese: "under maintenance" (メンテナンス中), the site's state, not the word.
+    "メンテナンス中",
     "errore",
     "ошибка",
     "エラー",
@@ -2230,5 +2263,62 @@ mod tests {
         let long404 = "When a page cannot be found the server answers 404 Not Found, and a friendly page helps readers move on. ".repeat(40);
         assert_eq!(kind("The page cannot be found: what a 404 means", &format!("The page cannot be found\n{long404}")), None);
         assert_eq!(kind("Fix it | Blog", "Something went wrong with my taxes, and what I learned from it over the years of filing them late: a long personal essay about paperwork, deadlines, forms, and the patience of accountants everywhere in the world"), None);
+    }
+
+    #[test]
+    fn a_server_error_that_occurred_is_an_error_line() {
+        for l in ["an internal error has occurred.", "a database error occurred", "an internal server error occurred.", "internal error occurred"] {
+            assert_eq!(line_hit(l).map(|h| (h.kind, h.strength)), Some((Kind::Server, Strength::Shaped)), "{l}");
+        }
+        // Any error, a sentence that goes on, a question, a headline about it: no error line.
+        for l in [
+            "an error occurred",
+            "an unexpected error occurred",
+            "a database error occurred while saving your draft",
+            "why an internal server error occurred on my site",
+            "an internal error occurred in production last night",
+        ] {
+            assert!(line_hit(l).is_none_or(|h| h.strength != Strength::Shaped), "{l}");
+        }
+        // CakePHP's production page (untitled), Yii's in its layout.
+        assert_eq!(kind("", "An Internal Error Has Occurred.\nError:\nAn Internal Error Has Occurred.\nBack"), Some(Kind::Server));
+        // An article headed by the sentence stays an article.
+        let long = "When the database refuses a connection, the framework logs it and shows a generic page; here is how we traced ours. ".repeat(30);
+        assert_eq!(kind("A database error occurred: how we fixed it", &format!("A database error occurred\n{long}")), None);
+    }
+
+    #[test]
+    fn site_down_sentences_portal_readiness_and_maintenance_reason() {
+        // "portal" names a site; a product or a feature is not one.
+        assert!(server_sentence("benefits portal is temporarily unavailable. please try again later or visit http://www.in.gov/fssa"));
+        assert!(!server_sentence("this product is temporarily unavailable"));
+        assert!(!server_sentence("the patient portal lets you see your results online"));
+        // A server that says it is not ready yet; a feature that is not ready yet says nothing.
+        assert!(server_sentence("kibana server is not ready yet"));
+        assert!(!server_sentence("the new dashboard is not ready yet"));
+        // A verbless headline may give maintenance as its reason, and only that.
+        assert!(server_sentence("website temporarily unavailable due to maintenance."));
+        assert!(server_sentence("site temporarily unavailable for scheduled maintenance"));
+        assert!(!server_sentence("website temporarily unavailable due to heavy snow in the valley"));
+        assert!(!server_sentence("parts temporarily unavailable due to maintenance"));
+        assert!(!maintenance_reason("due to maintenance of the garden paths"));
+    }
+
+    #[test]
+    fn japanese_maintenance_is_the_sites_state_not_the_word() {
+        let page = "ただいまメンテナンス中です\nご迷惑をおかけいたしますが、ご協力をお願いいたします。\nサービスの復旧は、 13:00 頃を予定しております。";
+        assert_eq!(kind("ただいまメンテナンス中です", page), Some(Kind::Server));
+        // "How to maintain a car" is a page about maintenance.
+        assert!(!error_words_line("車のメンテナンス方法", 8));
+        assert_eq!(kind("車のメンテナンス方法", "車のメンテナンス方法\nオイル交換の目安と手順を説明します。"), None);
+    }
+
+    #[test]
+    fn a_page_titled_captcha_is_a_bot_check() {
+        let page = "village.example.us\nis protected by Imunify360\nWe have noticed an unusual activity from your IP 203.0.113.24 and blocked access to this website.\nPlease confirm that you are not a robot";
+        assert_eq!(kind("Captcha", page), Some(Kind::Challenge));
+        // A page about captchas is not one.
+        assert_eq!(kind("What is a CAPTCHA? | Blog", "What is a CAPTCHA?\nA CAPTCHA is a test that tells people from programs."), None);
+        assert!(title_hit("captcha solving api - docs").is_none_or(|h| h.kind != Kind::Challenge));
     }
 }
