@@ -621,7 +621,9 @@ fn server_sentence(line: &str) -> bool {
                         return false;
                     }
                     if !verb.is_empty() {
-                        return true;
+                        // "Kibana Server Is Not Ready Yet: The Finest Solution Guide" is a
+                        // headline over its subtitle, not the site's word.
+                        return !first[i + p.len()..].trim_start().starts_with([':', '—', '|', '-']);
                     }
                     // A verbless headline: only an error code may follow.
                     let tail = strip_end_punct(&first[i + p.len()..]);
@@ -2302,6 +2304,9 @@ mod tests {
         assert!(!server_sentence("website temporarily unavailable due to heavy snow in the valley"));
         assert!(!server_sentence("parts temporarily unavailable due to maintenance"));
         assert!(!maintenance_reason("due to maintenance of the garden paths"));
+        // A headline over its subtitle is an article's.
+        assert!(!server_sentence("kibana server is not ready yet: the finest solution guide"));
+        assert!(!server_sentence("our website is under maintenance - what to tell customers"));
     }
 
     #[test]
