@@ -1459,6 +1459,17 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         && structure.map_or(true, |s| {
             s.times == 0 && s.articles == 0 && s.links <= PLAIN_LINKS && s.paragraphs < 10 && s.headings <= PLAIN_HEADINGS && s.code <= PLAIN_CODE
         });
+    // A status line ("500: Internal server error.") that opens a plain page's content under a
+    // site's header of a few short items ("Log in", "Skip Content") is the page's own heading,
+    // as if it were the first line.
+    if plain && !first_is_error {
+        let status_line = |l: &&str| line_hit(l).is_some_and(|h| h.kind == Kind::Server && h.code.is_some() && h.strength == Strength::Shaped);
+        if let Some(i) = lead.iter().position(|l| status_line(&l)) {
+            if (1..=3).contains(&i) && lead[..i].iter().all(|l| l.split_whitespace().count() <= 2) {
+                add(1, "a status line opens the content under a short header".into());
+            }
+        }
+    }
     // The error at the top is a server error (a title or first line, failure words near the
     // top), not a refusal.
     let top_server = anchored && t_hit.iter().chain(l_hit.iter()).all(|h| h.kind == Kind::Server);
@@ -2325,5 +2336,18 @@ mod tests {
         // A page about captchas is not one.
         assert_eq!(kind("What is a CAPTCHA? | Blog", "What is a CAPTCHA?\nA CAPTCHA is a test that tells people from programs."), None);
         assert!(title_hit("captcha solving api - docs").is_none_or(|h| h.kind != Kind::Challenge));
+    }
+
+    #[test]
+    fn a_status_line_under_a_short_header_opens_the_content() {
+        let opens = |title: &str, text: &str| analyze(title, text, None).signals.iter().any(|s| s.what.starts_with("a status line opens the content"));
+        let zulip = "Log in\n500: Internal server error.\nWell oops. This one's our fault, probably. We'll keep trying until it goes through.";
+        assert!(opens("Humbug", zulip));
+        assert_eq!(kind("Humbug", zulip), Some(Kind::Server));
+        // Not when a sentence precedes it, nor on a page that is not plain (prose), nor for a 4xx.
+        assert!(!opens("Humbug", "Welcome back to the team chat, friends\n500: Internal server error.\nWell oops."));
+        let long = "A 500 status means the server failed while handling a request it understood; here is how to read the logs. ".repeat(30);
+        assert!(!opens("Status codes", &format!("Home\nBlog\n500 Internal Server Error\n{long}")));
+        assert!(!opens("Humbug", "Log in\n404: Not found.\nThat page is not here."));
     }
 }
