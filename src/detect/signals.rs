@@ -1464,7 +1464,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     // as if it were the first line.
     if plain && !first_is_error {
         let status_line = |l: &&str| line_hit(l).is_some_and(|h| h.kind == Kind::Server && h.code.is_some() && h.strength == Strength::Shaped);
-        if let Some(i) = lead.iter().position(|l| status_line(&l)) {
+        if let Some(i) = lead.iter().position(status_line) {
             if (1..=3).contains(&i) && lead[..i].iter().all(|l| l.split_whitespace().count() <= 2) {
                 add(1, "a status line opens the content under a short header".into());
             }
