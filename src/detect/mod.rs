@@ -490,6 +490,18 @@ mod tests {
     }
 
     #[test]
+    fn a_page_defining_a_status_is_no_outage() {
+        // A bare reference page: the status line as its title and first line, then what the
+        // specification says of it.
+        let reference = "<title>503 Service Unavailable</title><pre>503 Service Unavailable\n\nThe server cannot handle the request for now, because it is overloaded or down for maintenance. The delay MAY be given in a Retry-After header; without one, the client SHOULD treat the response as it would a 500.</pre><p><a href=\"codes.html\">Back to the list of codes</a></p>";
+        assert_eq!(classify_html(Some(200), &[], reference, 0.0).class, Class::Normal);
+        assert_eq!(classify_html(None, &[], reference, 0.0).class, Class::Normal);
+        // An error page that tells its visitor when to come back is still one.
+        let page = "<title>503 Service Unavailable</title><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request due to maintenance downtime or capacity problems. Please try again later.</p>";
+        assert_eq!(classify_html(None, &[], page, 0.0).class, Class::ServerError);
+    }
+
+    #[test]
     fn hard_negatives() {
         for html in [
             "<title>Widget Pro – $502 | Shop</title><h1>Widget Pro</h1><p>Price: $502</p><p>Add to cart</p>",

@@ -40,6 +40,8 @@
 //! - apologies and retry hints on a page that is little else, in its short lines (at most 40
 //!   words; not in a paragraph of explanation): +1 (2-3 kinds), +2 (4 or more)
 //! - a vendor or crash signature (nginx footer, Guru Meditation, stack trace): +2
+//! - the language of a specification (two of "the client should", "header field", "rfc ",
+//!   "retry-after header", ...): -5
 //! - length: short (at most 600 characters, and not an `<article>`) +1, nothing but the title
 //!   +1; over 1500 -2; over 2500 or more than was read -3; paragraphs of prose -2 (3) or -3 (5
 //!   or more); bylines -2
@@ -1204,6 +1206,22 @@ fn json_type_values(t: &str) -> Vec<&str> {
 
 /// Stack frames from which a page holds a crash dump.
 const CRASH_FRAMES: usize = 3;
+/// Words of a text that defines HTTP statuses (RFC 9110 and its quotes, reference pages), never
+/// of a page that reports one to its visitor; two of them make a page a specification's. Not
+/// "status code", "user-agent" or "the response": debug and proxy error pages print those.
+const SPEC_CUES: &[&str] = &[
+    "the client should",
+    "the client must",
+    "the client may",
+    "a client should",
+    "a client must",
+    "the server must",
+    "a server must",
+    "header field",
+    "rfc ",
+    "retry-after header",
+    "the origin server",
+];
 /// Apology and retry cues count in lines of at most this many words (an error page's
 /// sentences), not in paragraphs of explanation.
 const APOLOGY_LINE_WORDS: usize = 40;
@@ -1523,6 +1541,13 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         add(-3, format!("{prose} paragraphs of prose"));
     } else if prose >= 3 {
         add(-2, format!("{prose} paragraphs of prose"));
+    }
+    // A page that explains what a status means speaks of clients, servers, responses and
+    // headers in a specification's words (RFC text, reference pages); an error page speaks to
+    // its visitor.
+    let spec = count_distinct(text, SPEC_CUES);
+    if spec.len() >= 2 {
+        add(-5, format!("the language of a specification: {}", spec.join(", ")));
     }
     if bylines.len() >= 2 {
         add(-2, format!("bylines: {}", bylines.join(", ")));
