@@ -27,6 +27,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use bounceback::detect::{classify_html, Class};
+use bounceback::engine::MAX_PAGE_HTML;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -80,8 +81,9 @@ const BATCHES: [(&str, Role); 5] = [
     // with status P 0.970 R 0.842, text only P 0.933 R 0.737, one ordinary page alarmed in both
     // modes. That page was then opened and a rule made (the language of a specification),
     // which also cost one of its server errors as text: since then with status 1.000 / 0.842,
-    // text only 0.964 / 0.711. Floors at those figures (the goal is not met).
-    ("fresh5-2026-11-30", Role::HeldOut { with_status: (0.99, 0.84), text_only: (0.96, 0.71) }),
+    // text only 0.964 / 0.711 on whole files, 0.963 / 0.684 on the first 64 KiB the browser
+    // sends (one of its pages is 120 KB). Floors at those figures (the goal is not met).
+    ("fresh5-2026-11-30", Role::HeldOut { with_status: (0.99, 0.84), text_only: (0.96, 0.68) }),
 ];
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
@@ -210,10 +212,13 @@ fn corpus() {
             None => usize::from(case.split == "heldout"),
         };
         let bytes = std::fs::read(dir.join(&case.file)).expect("case file");
+        // What the browser sends the core: the page's first MAX_PAGE_HTML bytes (the content
+        // script's and the background's cut), so that these figures are the shipped path's.
         let html = String::from_utf8_lossy(&bytes);
+        let html = &html[..html.floor_char_boundary(MAX_PAGE_HTML)];
         let headers: Vec<(String, String)> = case.headers.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
-        let with = classify_html(case.status, &headers, &html, now_ms);
-        let text_only = classify_html(None, &[], &html, now_ms);
+        let with = classify_html(case.status, &headers, html, now_ms);
+        let text_only = classify_html(None, &[], html, now_ms);
         let positive = case.label == "server_error";
         for (mode, v) in [(0, &with), (1, &text_only)] {
             let predicted = v.class == Class::ServerError;

@@ -45,7 +45,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-pub use events::{Action, Command, Event, FoundTab, NotifyKind, ProbeMethod, TabId};
+pub use events::{Action, Command, Event, FoundTab, NotifyKind, ProbeMethod, TabId, MAX_PAGE_HTML};
 pub use incident::Incident;
 pub use recovery::Advice;
 pub use view::{NextStep, TabView, ViewState};
