@@ -79,6 +79,23 @@ for (const [browserName, launch] of Object.entries(BROWSERS)) {
       return tab;
     }
 
+    /**
+     * Once the backend is up: the tab shows the page again, its incident is `recovered` and
+     * was fixed by Bounceback (a reload, or the wait Retry-After asked for), and the backend
+     * saw nothing but GET and HEAD. Returns the incident and the backend's methods.
+     */
+    async function expectBroughtBack(name, tab, tabId, url, backend) {
+      await waitFor(async () => (await tab.title()) === 'Recovered',
+        { timeout: 45_000, interval: POLL, message: 'the page back', describe: explain(name, tabId) });
+      const [incident] = await waitFor(async () => { const i = await incidentsOf(url); return i.length ? i : null; },
+        { timeout: 15_000, interval: POLL, message: 'the incident', describe: explain(name, tabId) });
+      assert.equal(incident.outcome, 'recovered', JSON.stringify(incident));
+      assert.ok(['reload', 'hard reload', 'retry-after wait'].includes(incident.fixedBy), `brought back by ${incident.fixedBy}, not by Bounceback's reload: ${JSON.stringify(incident)}`);
+      const methods = backend.requests().map((r) => r.method);
+      assert.ok(methods.every((m) => m === 'GET' || m === 'HEAD'), `the backend saw ${methods}`);
+      return { incident, methods };
+    }
+
     describe('a page behind each server fails, is detected, and comes back by Bounceback\'s reload', { concurrency: true }, () => {
       for (const name of Object.keys(SERVERS)) {
         for (const failure of FAILURES) {
@@ -101,15 +118,8 @@ for (const [browserName, launch] of Object.entries(BROWSERS)) {
               { timeout: 30_000, interval: POLL, message: 'a failed check', describe: explain(name, tabId) });
             const upAt = Date.now();
             await backend.set('up');
-            await waitFor(async () => (await tab.title()) === 'Recovered',
-              { timeout: 45_000, interval: POLL, message: 'the page back', describe: explain(name, tabId) });
-            const [incident] = await waitFor(async () => { const i = await incidentsOf(url); return i.length ? i : null; },
-              { timeout: 15_000, interval: POLL, message: 'the incident', describe: explain(name, tabId) });
-            assert.equal(incident.outcome, 'recovered', JSON.stringify(incident));
-            assert.ok(['reload', 'hard reload', 'retry-after wait'].includes(incident.fixedBy), `brought back by ${incident.fixedBy}, not by Bounceback's reload: ${JSON.stringify(incident)}`);
+            const { incident, methods } = await expectBroughtBack(name, tab, tabId, url, backend);
             assert.ok(incident.statuses.includes(status), JSON.stringify(incident));
-            const methods = backend.requests().map((r) => r.method);
-            assert.ok(methods.every((m) => m === 'GET' || m === 'HEAD'), `the backend saw ${methods}`);
             const d = checked.diagnosis;
             console.log(`${browserName} ${name} ${failure}: ${status}, vendor ${checked.vendor ?? '-'}, "${checked.summary}", `
               + `diagnosis ${d ? `${d.finding} at ${d.broken}, server ${d.server ?? '-'}` : '-'}; `
@@ -132,14 +142,7 @@ for (const [browserName, launch] of Object.entries(BROWSERS)) {
           await waitFor(async () => (await view(tabId)).lastError === 'probe timed out',
             { timeout: 40_000, interval: POLL, message: 'a check timed out', describe: explain(name, tabId) });
           await backend.set('up');
-          await waitFor(async () => (await tab.title()) === 'Recovered',
-            { timeout: 45_000, interval: POLL, message: 'the page back', describe: explain(name, tabId) });
-          const [incident] = await waitFor(async () => { const i = await incidentsOf(url); return i.length ? i : null; },
-            { timeout: 15_000, interval: POLL, message: 'the incident', describe: explain(name, tabId) });
-          assert.equal(incident.outcome, 'recovered', JSON.stringify(incident));
-          assert.ok(['reload', 'hard reload', 'retry-after wait'].includes(incident.fixedBy), JSON.stringify(incident));
-          const methods = backend.requests().map((r) => r.method);
-          assert.ok(methods.every((m) => m === 'GET' || m === 'HEAD'), `the backend saw ${methods}`);
+          const { incident, methods } = await expectBroughtBack(name, tab, tabId, url, backend);
           console.log(`${browserName} ${name} slow: attempts ${incident.attempts}, statuses ${incident.statuses}, fixed by ${incident.fixedBy}, backend saw ${methods.join(' ')}`);
         });
       }
