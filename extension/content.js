@@ -25,7 +25,7 @@
   globalThis.bouncebackListening = () => Boolean(api.runtime?.id);
 
   // Same limit as MAX_PAGE_HTML in shared.js and the core (a content script cannot import).
-  const MAX_HTML = 65536;
+  const MAX_HTML = 262144;
   const MAX_ELEMENTS = 150;
   const TITLE_HINT = /\b(?:5\d\d|error|unavailable|gateway|time[d ]?out|went wrong|maintenance|overloaded|down)\b/i;
 

@@ -110,8 +110,8 @@ export function validateUiMessage(message) {
 }
 
 /** Longest page HTML prefix the content script sends and the background accepts (code units;
- * the core refuses more than 64 KiB of UTF-8, so the background cuts to that first). */
-export const MAX_PAGE_HTML = 65536;
+ * the core refuses more than 256 KiB of UTF-8, so the background cuts to that first). */
+export const MAX_PAGE_HTML = 262144;
 
 /**
  * Checks the content script's `pageHtmlSeen` message and returns `{ type, html }`; throws on

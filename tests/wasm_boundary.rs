@@ -57,10 +57,10 @@ fn malformed_events_are_refused_with_an_error() {
     let message = get(&err, "message").as_string().unwrap_or_default();
     assert!(message.contains("invalid event") && message.chars().count() <= 301, "{} chars", message.len());
     // Page HTML over the limit is refused with a message that says so.
-    let long = format!(r#"{{"type":"pageHtmlSeen","tabId":7,"url":"https://shop.example/","html":"{}"}}"#, "a".repeat(65_537));
+    let long = format!(r#"{{"type":"pageHtmlSeen","tabId":7,"url":"https://shop.example/","html":"{}"}}"#, "a".repeat(262_145));
     let err = core.handle(js(&long), 0.0).expect_err("oversized html is refused");
     let message = get(&err, "message").as_string().unwrap_or_default();
-    assert!(message.contains("html too long: 65537 bytes (at most 65536)"), "{message}");
+    assert!(message.contains("html too long: 262145 bytes (at most 262144)"), "{message}");
     // The core still works afterwards.
     core.handle(failing_navigation(), 0.0).expect("valid event after garbage");
 }

@@ -13,8 +13,11 @@ use crate::settings::Settings;
 pub type TabId = i64;
 
 /// Longest `html` a [`Event::PageHtmlSeen`] or [`Event::ProbeCompleted`] may carry, in bytes
-/// (UTF-8); longer is refused. The content script and the shell cut at the same length.
-pub const MAX_PAGE_HTML: usize = 64 * 1024;
+/// (UTF-8); longer is refused. The content script and the shell cut at the same length. A
+/// branded error page can carry tens of KiB of inline styles, scripts and images before its few
+/// lines of text, so the bound is generous; extraction stops anyway once it has
+/// [`crate::detect::MAX_TEXT_CHARS`] characters of text.
+pub const MAX_PAGE_HTML: usize = 256 * 1024;
 
 /// Something that happened in the browser, the user, or a probe, as the shell reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +49,7 @@ pub enum Event {
     /// shells that extract text themselves).
     PageTextSeen { tab_id: TabId, url: String, title: String, text: String },
     /// The content script's copy of a page: a prefix of its HTML (`document.documentElement
-    /// .outerHTML`), at most `MAX_PAGE_HTML` (64 KiB). The core extracts title and text from it
+    /// .outerHTML`), at most `MAX_PAGE_HTML` (256 KiB). The core extracts title and text from it
     /// with [`crate::detect::html_to_text`], the same code the corpus tests run.
     PageHtmlSeen { tab_id: TabId, url: String, html: String },
     /// A deadline the engine asked for (or the shell's backstop alarm) has been reached.
@@ -498,7 +501,7 @@ mod tests {
         assert!(read(&ok).is_ok());
         let long = format!(r#"{{"type":"pageHtmlSeen","tabId":1,"url":"u","html":"{}"}}"#, "a".repeat(MAX_PAGE_HTML + 1));
         let err = read(&long).expect_err("too long");
-        assert!(err.contains("html too long: 65537 bytes (at most 65536)"), "{err}");
+        assert!(err.contains("html too long: 262145 bytes (at most 262144)"), "{err}");
         assert!(read(r#"{"type":"pageHtmlSeen","tabId":1,"url":"u"}"#).is_err_and(|e| e.contains("missing field `html`")));
         assert!(read(r#"{"type":"pageHtmlSeen","tabId":1,"url":"u","html":"x","text":"y"}"#).is_err_and(|e| e.contains("unknown field `text`")));
     }

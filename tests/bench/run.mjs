@@ -165,7 +165,7 @@ if (result.browser) {
   const w = result.browser.wasm;
   rows.push(
     ['event, wasm in Chromium: healthy nav / 502 / wake-up', `${w.healthyNavigationUs.toFixed(2)} / ${w.failingNavigationUs.toFixed(2)} / ${w.wakeUp20TabsUs.toFixed(2)} µs`, '≤ 30 µs'],
-    ['page report (HTML → text → detector), wasm: nginx error page / 64 KiB article', `${w.pageReportSmallErrorUs.toFixed(1)} / ${w.pageReport64KiBArticleUs.toFixed(1)} µs`, ''],
+    ['page report (HTML → text → detector), wasm: nginx error page / 256 KiB article', `${w.pageReportSmallErrorUs.toFixed(1)} / ${w.pageReport256KiBArticleUs.toFixed(1)} µs`, ''],
     ['content script on a healthy page (median / p95)', `${result.browser.contentScript.medianMs} / ${result.browser.contentScript.p95Ms} ms`, '≤ 0.3 ms median'],
     ['state / wasm memory after 1k navs + 100 incidents', `${kb(w.memoryAfter1000Navs100Incidents.snapshotBytes)} / ${kb(w.memoryAfter1000Navs100Incidents.wasmMemoryBytes)}`, ''],
     ['… after 11k navs + 1.1k incidents', `${kb(w.memoryAfter11000Navs1100Incidents.snapshotBytes)} / ${kb(w.memoryAfter11000Navs1100Incidents.wasmMemoryBytes)}`, 'no growth'],

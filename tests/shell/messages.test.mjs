@@ -60,7 +60,7 @@ test('the content script\'s page HTML: a string of at most MAX_PAGE_HTML, nothin
     [{ type: 'pageTextSeen', title: 't', text: 'x' }, /not a pageHtmlSeen/],
     [{ type: 'pageHtmlSeen' }, /html must be a string/], [{ type: 'pageHtmlSeen', html: 42 }, /html must be a string/],
     [{ type: 'pageHtmlSeen', html: 'x', tabId: 3 }, /unexpected field tabId/],
-    [{ type: 'pageHtmlSeen', html: 'x'.repeat(MAX_PAGE_HTML + 1) }, /html too long \(65537 > 65536\)/],
+    [{ type: 'pageHtmlSeen', html: 'x'.repeat(MAX_PAGE_HTML + 1) }, /html too long \(262145 > 262144\)/],
   ]) {
     assert.throws(() => validatePageHtml(bad), why, JSON.stringify(bad)?.slice(0, 60));
   }
