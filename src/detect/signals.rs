@@ -523,6 +523,18 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
             return hit(Kind::Server, None, Strength::Shaped);
         }
     }
+    // "NGINX 502 Error :/": a name, a 5xx code and "error", nothing else (emoticons aside).
+    let words: Vec<&str> = line.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).collect();
+    if let [name, code, "error" | "error!" | "error."] = words.as_slice() {
+        let code = code.parse::<u16>().ok().filter(|c| kind_of_code(*c) == Some(Kind::Server));
+        let word = [
+            "the", "a", "an", "this", "that", "my", "your", "our", "its", "fix", "fixing", "solve", "solving", "about", "how", "why", "what", "any", "new",
+            "same", "another",
+        ];
+        if name.chars().all(char::is_alphabetic) && name.len() > 1 && !word.contains(name) && code.is_some() && !has_cue(line, DOCUMENT_CUES) {
+            return hit(Kind::Server, code, Strength::Shaped);
+        }
+    }
     // PHP: "Fatal error: Uncaught ... on line 3"
     if (line.starts_with("fatal error:") || line.starts_with("parse error:")) && line.contains(" on line ") {
         return hit(Kind::Server, None, Strength::Shaped);
@@ -539,9 +551,38 @@ const OCCURRED_ERRORS: &[&str] =
 /// occurred; not "an error occurred" (any error) nor a sentence that goes on ("... while
 /// uploading").
 fn server_error_occurred(line: &str) -> bool {
+    if encountered_an_error(line) || an_error_occurred_while(line) {
+        return true;
+    }
     let s = strip_end_punct(line);
     let s = s.strip_prefix("an ").or_else(|| s.strip_prefix("a ")).unwrap_or(s);
     ["has occurred", "have occurred", "occurred"].iter().filter_map(|v| s.strip_suffix(v)).any(|subject| OCCURRED_ERRORS.contains(&subject.trim()))
+}
+
+/// "FAFSA on the Web has encountered an error.", "The application encountered an error":
+/// the line's first sentence, ending there, says that the site or a part of it (a subject of 1
+/// to 5 words, not a person: "I encountered an error when ...") met an error.
+fn encountered_an_error(line: &str) -> bool {
+    let first = line.split(". ").next().unwrap_or(line);
+    let s = strip_end_punct(first);
+    let Some(head) = ["has encountered an error", "have encountered an error", "encountered an error"].iter().find_map(|v| s.strip_suffix(v)) else {
+        return false;
+    };
+    let subject: Vec<&str> = head.split_whitespace().collect();
+    let person =
+        subject.first().is_some_and(|w| ["i", "i've", "you", "you've", "someone", "anyone", "users", "user", "people", "he", "she", "they"].contains(w));
+    (1..=5).contains(&subject.len()) && !person && !has_cue(line, DOCUMENT_CUES) && !line.contains('?')
+}
+
+/// "An error occurred while trying to load this page.", "Ups! An error has occurred!": a short
+/// line (at most 12 words) that opens by saying an error occurred, after at most an
+/// interjection, and goes on to what was being done; not a question or a headline about one
+/// ("An error occurred while installing X · Issue #12").
+fn an_error_occurred_while(line: &str) -> bool {
+    let s = ["oops! ", "ups! ", "whoops! ", "oops, ", "sorry, ", "sorry! "].iter().find_map(|p| line.strip_prefix(p)).unwrap_or(line);
+    let opens = ["an error occurred while ", "an error has occurred while ", "an error occurred during "].iter().any(|p| s.starts_with(p))
+        || ["an error has occurred", "an error occurred"].contains(&strip_end_punct(s)) && s.len() < line.len();
+    opens && line.split_whitespace().count() <= 12 && !has_cue(line, DOCUMENT_CUES) && !line.contains(['?', '·', '|', '#'])
 }
 
 /// Who a server sentence speaks of: the site or a part of it, not a thing it sells or shows.
@@ -829,7 +870,12 @@ fn coded_title(title: &str, lead: &[&str]) -> Option<LineHit> {
         return None;
     }
     let bare = code.to_string();
-    lead.iter().any(|l| l.trim() == bare).then(|| LineHit { kind, code: Some(code), strength: Strength::Shaped, line: title.to_string() })
+    if lead.iter().any(|l| l.trim() == bare) {
+        return Some(LineHit { kind, code: Some(code), strength: Strength::Shaped, line: title.to_string() });
+    }
+    // Without that heading, a 5xx code over failure words ("504 Target not responding.") is
+    // still an error title, weakly: the code and the words must agree.
+    (kind == Kind::Server && error_words_line(reason, 5)).then(|| LineHit { kind, code: Some(code), strength: Strength::Weak, line: title.to_string() })
 }
 
 fn better(a: Option<LineHit>, b: LineHit) -> Option<LineHit> {
@@ -930,6 +976,7 @@ const ERROR_VOCAB: &[&str] = &[
     "exception",
     "trouble",
     "bad gateway",
+    "not responding",
     "错误",
     "錯誤",
     "故障",
@@ -2117,6 +2164,60 @@ mod tests {
         assert!(coded_title("503 сервис недоступен | справка", &["503"]).is_none());
         assert!(coded_title("503 что делать если сайт выдаёт эту ошибку каждый день", &["503"]).is_none());
         assert!(coded_title("503 сервис недоступен", &["503"]).is_some());
+    }
+
+    #[test]
+    fn a_coded_title_of_failure_words_without_the_code_heading_is_weak() {
+        let page = "Page Could Not Be Loaded\nThe web page you were looking for could not be delivered.";
+        assert_eq!(kind("504 Target not responding.", page), Some(Kind::Server));
+        let t = coded_title("504 target not responding.", &["page could not be loaded"]).expect("a coded title");
+        assert_eq!((t.code, t.strength), (Some(504), Strength::Weak));
+        // Not words of no failure, nor a 4xx code, nor a document's title.
+        assert!(coded_title("500 days of summer", &[]).is_none());
+        assert!(coded_title("404 page not here", &[]).is_none());
+        assert_eq!(kind("504 Target not responding - how to fix it", page), None);
+        // Not enough on a long page of prose under it.
+        let article = format!(
+            "{page}\n{}",
+            "A long paragraph of explanation about gateways and upstream servers and what they do when one of them is slow to answer. ".repeat(20)
+        );
+        assert_eq!(kind("504 Target not responding.", &article), None);
+    }
+
+    #[test]
+    fn a_site_that_says_it_met_an_error() {
+        for l in [
+            "fafsa on the web has encountered an error. this could be due to normal maintenance.",
+            "the application encountered an error",
+            "an error occurred while trying to load this page.",
+            "ups! an error has occurred!",
+            "an error occurred while executing this script!",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), Some(Kind::Server), "{l}");
+        }
+        for l in [
+            // A person, a question, a thread's title, a headline that goes on.
+            "i encountered an error when installing the package",
+            "users encountered an error",
+            "has anyone encountered an error with this?",
+            "an error occurred while installing rails #1234",
+            "an error occurred while processing your request: how to fix it in iis · github",
+            "an error occurred",
+            "how to fix: the server encountered an error",
+            "an error occurred while downloading the data from the remote host after many tries and restarts",
+        ] {
+            assert_ne!(line_hit(l).map(|h| (h.kind, h.strength)), Some((Kind::Server, Strength::Shaped)), "{l}");
+        }
+        assert_eq!(kind("", "An error occurred while trying to load this page."), Some(Kind::Server));
+    }
+
+    #[test]
+    fn a_name_a_5xx_code_and_error() {
+        let h = line_hit("nginx 502 error :/").expect("a status line");
+        assert_eq!((h.kind, h.code, h.strength), (Kind::Server, Some(502), Strength::Shaped));
+        for l in ["nginx 404 error", "the 502 error", "nginx 502 error fix", "how to 502 error", "a 500 error"] {
+            assert_ne!(line_hit(l).map(|h| (h.kind, h.strength)), Some((Kind::Server, Strength::Shaped)), "{l}");
+        }
     }
 
     #[test]
