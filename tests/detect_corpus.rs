@@ -55,7 +55,7 @@ enum Role {
 }
 
 /// The batches gathered blind, from origins that appear in no case outside the batch.
-const BATCHES: [(&str, Role); 5] = [
+const BATCHES: [(&str, Role); 6] = [
     // Its first measurement was P 0.973 R 0.973 with status and P 1.000 R 0.676 text only; the
     // text-only precision floor is the goal (0.97), so that no gain in recall may be bought
     // with alarms. With the plain-page signals (tuned on `tune` only, measured once on this
@@ -82,8 +82,17 @@ const BATCHES: [(&str, Role); 5] = [
     // modes. That page was then opened and a rule made (the language of a specification),
     // which also cost one of its server errors as text: since then with status 1.000 / 0.842,
     // text only 0.964 / 0.711 on whole files, 0.963 / 0.684 on the first 64 KiB the browser
-    // sends (one of its pages is 120 KB). Floors at those figures (the goal is not met).
-    ("fresh5-2026-11-30", Role::HeldOut { with_status: (0.99, 0.84), text_only: (0.96, 0.68) }),
+    // then sent (one of its pages is 120 KB). Since the bound became 256 KiB and the tuning of
+    // 2026-12-01 (on `tune` only): with status 1.000 / 0.868, text only 0.966 / 0.737. Floors
+    // at those figures (the goal is not met).
+    ("fresh5-2026-11-30", Role::HeldOut { with_status: (0.99, 0.86), text_only: (0.96, 0.73) }),
+    // Gathered blind (2026-12-01) while the detector was tuned on `tune` only. Measured once,
+    // after that round: with status P 0.966 R 0.737 (28 of 38; 6 of its server errors have no
+    // status, some are served with 200), text only P 0.923 R 0.632 (24 of 38); no ordinary
+    // page alarmed in either mode; the false alarms are 4xx pages. The detector of the day
+    // before gave the same with status and text only P 0.920 R 0.605. Floors at the figures
+    // (the goal is not met).
+    ("fresh6-2026-12-01", Role::HeldOut { with_status: (0.96, 0.73), text_only: (0.92, 0.63) }),
 ];
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
