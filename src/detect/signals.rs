@@ -512,7 +512,7 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
         let code = leading_code(line).map(|(c, _)| c).filter(|c| kind_of_code(*c) == Some(Kind::Client));
         return hit(Kind::Client, code, Strength::Shaped);
     }
-    if server_sentence(line) || crash_line(line) || exception_at_path(line) {
+    if server_sentence(line) || site_temporarily_unavailable(line) || crash_line(line) || exception_at_path(line) {
         return hit(Kind::Server, None, Strength::Shaped);
     }
     // Generic apology: only as a sentence of its own ("Something went wrong. Try reloading."),
@@ -680,6 +680,73 @@ fn server_sentence(line: &str) -> bool {
         }
     }
     false
+}
+
+/// The site, temporarily, unavailable, in other languages: [`server_sentence`]'s
+/// "Our website is temporarily unavailable" as German, Spanish, French, Italian, Portuguese,
+/// Dutch, Polish and Russian sites say it ("Сайт временно не доступен.", "Strona jest chwilowo
+/// niedostępna", "Die Webseite ist vorübergehend nicht erreichbar"). All three in a short line
+/// (at most 12 words) or its first sentence, not a question or a headline over a subtitle.
+fn site_temporarily_unavailable(line: &str) -> bool {
+    const SITE: &[&str] = &[
+        "сайт",
+        "сервис",
+        "магазин",
+        "strona",
+        "serwis",
+        "sklep",
+        "seite",
+        "webseite",
+        "website",
+        "sitio",
+        "servicio",
+        "tienda",
+        "site",
+        "sito",
+        "servizio",
+        "serviço",
+        "loja",
+        "dienst",
+        "winkel",
+    ];
+    const TEMPORARILY: &[&str] = &[
+        "временно",
+        "chwilowo",
+        "tymczasowo",
+        "vorübergehend",
+        "kurzzeitig",
+        "momentan",
+        "temporalmente",
+        "momentáneamente",
+        "temporairement",
+        "momentanément",
+        "temporaneamente",
+        "momentaneamente",
+        "temporariamente",
+        "tijdelijk",
+    ];
+    const UNAVAILABLE: &[&str] = &[
+        "недоступ",
+        "не доступ",
+        "niedostępn",
+        "niedostepn",
+        "nicht erreichbar",
+        "nicht verfügbar",
+        "no disponible",
+        "no está disponible",
+        "indisponible",
+        "non disponibile",
+        "non è disponibile",
+        "indisponível",
+        "niet beschikbaar",
+        "niet bereikbaar",
+    ];
+    let first = line.split(". ").next().unwrap_or(line);
+    if first.split_whitespace().count() > 12 || line.contains('?') || first.contains([':', '|', '·']) || first.contains(" - ") {
+        return false;
+    }
+    let words: Vec<&str> = first.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    words.iter().any(|w| SITE.contains(w)) && words.iter().any(|w| TEMPORARILY.contains(w)) && has_any(first, UNAVAILABLE)
 }
 
 /// The reason a verbless headline may give after the state: "due to maintenance", "for
@@ -1006,6 +1073,49 @@ const ERROR_VOCAB: &[&str] = &[
     "ошибка",
     "エラー",
     "오류",
+    // Unavailable, a technical problem, an error, in the languages of sites seen so far
+    // (German, Spanish, French, Italian, Portuguese, Dutch, Polish, Czech, Turkish, Russian,
+    // Japanese, Korean, Chinese): a site's state, not a product's ("not in stock").
+    "nicht erreichbar",
+    "nicht verfügbar",
+    "technische probleme",
+    "technischen problemen",
+    "no disponible",
+    "fuera de servicio",
+    "indisponible",
+    "problème technique",
+    "non disponibile",
+    "indisponível",
+    "erro ",
+    "niet beschikbaar",
+    "niet bereikbaar",
+    "błąd",
+    "wystąpił błąd",
+    "wystapil blad",
+    "niedostępn",
+    "niedostepn",
+    "problemy techniczne",
+    "problemów technicznych",
+    "przerwa techniczna",
+    "przerwa w działaniu",
+    "prace serwisowe",
+    "prace konserwacyjne",
+    "nedostupn",
+    "hizmet dışı",
+    "kullanılamıyor",
+    "недоступ",
+    "не доступ",
+    "технические работы",
+    "техническая неполадка",
+    "технические неполадки",
+    "сбой",
+    "一時的に",
+    "利用できません",
+    "点検中",
+    "점검",
+    "일시적",
+    "暂时无法",
+    "系统繁忙",
 ];
 
 /// What people write on an error page besides the error: apologies, retry advice, whom to
@@ -1058,6 +1168,25 @@ const APOLOGY_CUES: &[&str] = &[
     "désolé",
     "più tardi",
     "scusa",
+    // And in Portuguese, Dutch, Polish, Russian, Japanese, Korean and Chinese: sorry, try
+    // again (later).
+    "desculp",
+    "tente novamente",
+    "mais tarde",
+    "excuses",
+    "probeer het",
+    "przepraszamy",
+    "spróbuj ponownie",
+    "sprobuj ponownie",
+    "prosimy spróbować",
+    "извин",
+    "попробуйте",
+    "ご迷惑",
+    "しばらく",
+    "죄송",
+    "잠시 후",
+    "抱歉",
+    "稍后",
 ];
 
 /// Words of documents about errors, in titles and first lines ("How to fix ...", "... · Issue #12").
@@ -1524,6 +1653,11 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         && structure.map_or(true, |s| {
             s.times == 0 && s.articles == 0 && s.links <= PLAIN_LINKS && s.paragraphs < 10 && s.headings <= PLAIN_HEADINGS && s.code <= PLAIN_CODE
         });
+    // A plain page headed by a few failure words ("Cannot Connect", "Przerwa techniczna",
+    // "Сайт временно не доступен."): its heading, in whatever language, says what it is.
+    if plain && l_hit.is_none() && lead.first().is_some_and(|l| error_words_line(l, 8)) {
+        add(1, "a plain page headed by failure words".into());
+    }
     // A status line ("500: Internal server error.") that opens a plain page's content under a
     // site's header of a few short items ("Log in", "Skip Content") is the page's own heading,
     // as if it were the first line.
@@ -2156,10 +2290,13 @@ mod tests {
         let ru = "503\nСервис недоступен\nСервер перегружен или находится на обслуживании. Попробуйте позже.";
         assert_eq!(kind("503 Сервис недоступен", ru), Some(Kind::Server));
         assert_eq!(kind("404 Ресурс не найден", "404\nРесурс не найден\nПроверьте адрес."), Some(Kind::Client));
-        // Without the bare code as a heading, or under a site-suffixed or document title, the
-        // title is no error line.
+        // Without the bare code as a heading the title is a weak error line, and only when its
+        // words are failure words; the page is then found by what it says.
         let no_heading = "Сервис недоступен\nСервер перегружен или находится на обслуживании. Попробуйте позже.";
-        assert_eq!(kind("503 Сервис недоступен", no_heading), None);
+        assert_eq!(coded_title("503 сервис недоступен", &["сервис недоступен"]).map(|h| h.strength), Some(Strength::Weak));
+        assert_eq!(kind("503 Сервис недоступен", no_heading), Some(Kind::Server));
+        assert!(coded_title("503 новости дня", &["новости"]).is_none());
+        // Under a site-suffixed or document title, the title is no error line.
         assert_eq!(title_hit("503 сервис недоступен — что это значит").map(|h| h.kind), None);
         assert!(coded_title("503 сервис недоступен | справка", &["503"]).is_none());
         assert!(coded_title("503 что делать если сайт выдаёт эту ошибку каждый день", &["503"]).is_none());
@@ -2218,6 +2355,41 @@ mod tests {
         for l in ["nginx 404 error", "the 502 error", "nginx 502 error fix", "how to 502 error", "a 500 error"] {
             assert_ne!(line_hit(l).map(|h| (h.kind, h.strength)), Some((Kind::Server, Strength::Shaped)), "{l}");
         }
+    }
+
+    #[test]
+    fn the_site_temporarily_unavailable_in_other_languages() {
+        for l in [
+            "сайт временно не доступен.",
+            "strona jest chwilowo niedostępna",
+            "die webseite ist vorübergehend nicht erreichbar.",
+            "el sitio no está disponible temporalmente",
+            "le site est temporairement indisponible. merci de revenir plus tard.",
+            "il sito è temporaneamente non disponibile",
+            "o site está temporariamente indisponível",
+            "de website is tijdelijk niet beschikbaar",
+        ] {
+            assert_eq!(line_hit(l).map(|h| h.kind), Some(Kind::Server), "{l}");
+        }
+        for l in [
+            // A question, a headline over a subtitle, a product, a long sentence.
+            "warum ist die seite vorübergehend nicht erreichbar?",
+            "strona chwilowo niedostępna - co robić",
+            "dieser artikel ist vorübergehend nicht verfügbar",
+            "le site est temporairement indisponible lorsque le serveur redémarre après une mise à jour de sécurité du système",
+        ] {
+            assert_eq!(line_hit(l), None, "{l}");
+        }
+    }
+
+    #[test]
+    fn a_plain_page_headed_by_failure_words() {
+        let page = "Przerwa w działaniu serwisu\nZe względu na prace serwisowe strona jest niedostępna.";
+        let a = analyze("", page, None);
+        assert!(a.signals.iter().any(|s| s.what == "a plain page headed by failure words"), "{:?}", a.signals);
+        // Not on a page of prose.
+        let long = format!("{page}\n{}", "Długi akapit o tym, jak działa serwis i dlaczego czasem trzeba go wyłączyć na kilka godzin w nocy. ".repeat(8));
+        assert!(!analyze("", &long, None).signals.iter().any(|s| s.what == "a plain page headed by failure words"));
     }
 
     #[test]
