@@ -92,9 +92,10 @@ const BATCHES: [(&str, Role); 6] = [
     // after that round: with status P 0.966 R 0.737 (28 of 38; 6 of its server errors have no
     // status, some are served with 200), text only P 0.923 R 0.632 (24 of 38); no ordinary
     // page alarmed in either mode; the false alarms are 4xx pages. The detector of the day
-    // before gave the same with status and text only P 0.920 R 0.605. Floors at the figures
-    // (the goal is not met).
-    ("fresh6-2026-12-01", Role::HeldOut { with_status: (0.96, 0.73), text_only: (0.92, 0.63) }),
+    // before gave the same with status and text only P 0.920 R 0.605. Measured again after
+    // the next round (tuned on `tune` with the fifth batch released): with status the same,
+    // text only P 0.926 R 0.658 (25 of 38). Floors at those figures (the goal is not met).
+    ("fresh6-2026-12-01", Role::HeldOut { with_status: (0.96, 0.73), text_only: (0.92, 0.65) }),
 ];
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
