@@ -622,6 +622,11 @@ const SERVER_STATES: &[&str] = &[
     "experiencing technical issues",
     "experiencing a technical issue",
     "not ready yet",
+    // Between two versions of itself ("The website is restarting").
+    "restarting",
+    "starting up",
+    "being updated",
+    "being upgraded",
 ];
 
 /// Is `w` a word that names the site or a part of it ("servers", "webservice")?
@@ -984,9 +989,28 @@ const REFUSAL_WORDS: &[&str] = &["blocked", "denied", "forbidden", "rejected", "
 /// permission further down ("(13) Permission denied") is headed by its own error line first.
 fn top_refusal(title: &str, text: &str) -> Option<(Kind, String)> {
     let lines = text.lines().map(str::trim).filter(|l| !l.is_empty()).take(3);
-    let first = title_hit(title).into_iter().chain(lines.filter_map(line_hit)).find(|h| h.strength == Strength::Shaped)?;
-    let refused = first.kind == Kind::Challenge || first.kind == Kind::Client && has_any(&first.line, REFUSAL_WORDS);
-    refused.then_some((first.kind, first.line))
+    let first = title_hit(title).into_iter().chain(lines.filter_map(line_hit)).find(|h| h.strength == Strength::Shaped);
+    if let Some(first) = first {
+        let refused = first.kind == Kind::Challenge || first.kind == Kind::Client && has_any(&first.line, REFUSAL_WORDS);
+        if refused {
+            return Some((first.kind, first.line));
+        }
+    }
+    // A short page that says the visitor's address is on a block list ("It seems your
+    // IP-address is on a blacklist we use."), whatever its heading says: a block, not an
+    // outage.
+    if text.len() > 3000 {
+        return None;
+    }
+    text.lines().find(|l| listed_address(l)).map(|l| (Kind::Client, l.trim().to_string()))
+}
+
+/// A sentence (at most 30 words) saying that the visitor's IP address is listed, banned or
+/// blocked.
+fn listed_address(line: &str) -> bool {
+    const ADDRESS: &[&str] = &["your ip", "your address", "ip address", "ip-address", "ip adres"];
+    const LISTED: &[&str] = &["blacklist", "blocklist", "block list", "banned", "has been blocked", "is blocked", "zwarte lijst"];
+    line.split_whitespace().count() <= 30 && has_any(line, ADDRESS) && has_any(line, LISTED) && !line.contains('?')
 }
 
 /// The score from which a page with an error line reads as an error page.
@@ -1116,6 +1140,21 @@ const ERROR_VOCAB: &[&str] = &[
     "일시적",
     "暂时无法",
     "系统繁忙",
+    // Maintenance as the site's state in Turkish, Vietnamese, Indonesian, Russian, Japanese and
+    // Arabic; an error in Arabic and Vietnamese.
+    "bakımda",
+    "bakım çalışması",
+    "đang bảo trì",
+    "bảo trì hệ thống",
+    "dalam pemeliharaan",
+    "sedang melakukan pemeliharaan",
+    "техническом обслуживании",
+    "техническое обслуживание",
+    "メンテナンスのお知らせ",
+    "一時停止",
+    "تحت الصيانة",
+    "خطأ",
+    "lỗi",
 ];
 
 /// What people write on an error page besides the error: apologies, retry advice, whom to
@@ -1187,6 +1226,16 @@ const APOLOGY_CUES: &[&str] = &[
     "잠시 후",
     "抱歉",
     "稍后",
+    // Turkish, Vietnamese, Indonesian, Arabic, Japanese: sorry, come back later.
+    "üzgünüm",
+    "özür dileriz",
+    "xin lỗi",
+    "quay lại sau",
+    "mohon maaf",
+    "kembali lagi nanti",
+    "عذرا",
+    "لاحقا",
+    "ご了承",
 ];
 
 /// Words of documents about errors, in titles and first lines ("How to fix ...", "... · Issue #12").
@@ -1516,6 +1565,16 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
     let text = normalize(text);
     let mut analysis = weigh(&title, &text, structure);
     analysis.refusal = top_refusal(&title, &text);
+    // A page read as an outage that says the visitor's address is on a block list is a block.
+    if let (Some(v), Some((Kind::Client, line))) = (analysis.verdict.as_mut(), &analysis.refusal) {
+        if v.kind == Kind::Server && listed_address(line) {
+            v.kind = Kind::Client;
+            v.code = None;
+            let what = format!("kind from a block-list line: {line}");
+            v.reasons.push(what.clone());
+            analysis.signals.push(Signal { weight: 0, what });
+        }
+    }
     analysis
 }
 
@@ -1546,6 +1605,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     };
 
     let len = text.chars().count();
+    let lone_article = len <= SHORT_CHARS && structure.is_some_and(|s| s.articles == 1 && s.links <= 1 && s.navs == 0 && s.times == 0 && s.headings <= 2);
     // Evidence a document can quote (a stack trace, a failing backend, a long generated
     // message) counts only on a page titled like an error page, or untitled.
     // "<Site> Error" ("Wikimedia Error"): a site naming its own error page, not a document,
@@ -1710,7 +1770,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         add(-3, format!("long text ({len} chars{})", if truncated { ", more not read" } else { "" }));
     } else if len > 1500 {
         add(-2, format!("text of {len} chars"));
-    } else if len <= SHORT_CHARS && !structure.is_some_and(|s| s.articles > 0) {
+    } else if len <= SHORT_CHARS && !structure.is_some_and(|s| s.articles > 0 && !lone_article) {
         // Short is an error page's shape; a short article (a tag page, a glossary entry) is
         // still an article.
         add(1, format!("short page ({len} chars)"));
@@ -1737,8 +1797,10 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         if s.navs > 0 {
             add(-1, format!("navigation ({})", s.navs));
         }
-        // An error page is not an article; a document about errors often is one.
-        if s.articles > 0 {
+        // An error page is not an article; a document about errors often is one. But a short
+        // page that is one <article> and nothing else (no links, menus or dates) is a
+        // maintenance template's box ("<article><h1>We'll be back soon!</h1>..."), not a post.
+        if s.articles > 0 && !lone_article {
             add(-2, "article markup".into());
         }
         if s.times > 0 {
@@ -2390,6 +2452,55 @@ mod tests {
         // Not on a page of prose.
         let long = format!("{page}\n{}", "Długi akapit o tym, jak działa serwis i dlaczego czasem trzeba go wyłączyć na kilka godzin w nocy. ".repeat(8));
         assert!(!analyze("", &long, None).signals.iter().any(|s| s.what == "a plain page headed by failure words"));
+    }
+
+    fn html_kind(html: &str) -> Option<Kind> {
+        let p = crate::detect::html::html_to_text(html);
+        analyze(&p.title, &p.text, p.structure.as_ref()).verdict.map(|v| v.kind)
+    }
+
+    #[test]
+    fn a_maintenance_box_in_one_article_is_not_a_post() {
+        let boxed = "<title>Site en maintenance</title><article><h1>Site en maintenance!</h1>\
+            <p>Veuillez nous excuser car notre site est en maintenance. Nous revenons bientôt.</p></article>";
+        assert_eq!(html_kind(boxed), Some(Kind::Server));
+        // An article with a date, or among links, is a post whatever its headline.
+        let post = "<title>Site en maintenance</title><article><h1>Site en maintenance!</h1><time>12 mars</time>\
+            <p>Veuillez nous excuser car notre site est en maintenance. Nous revenons bientôt.</p></article>";
+        assert_eq!(html_kind(post), None);
+    }
+
+    #[test]
+    fn maintenance_and_errors_in_more_languages() {
+        for (title, text) in [
+            (
+                "Situs Sedang dalam Pemeliharaan",
+                "Situs Sedang dalam Pemeliharaan\nKami sedang melakukan pemeliharaan rutin. Mohon maaf atas ketidaknyamanan ini.\nSilakan kembali lagi nanti.",
+            ),
+            ("Bảo trì hệ thống", "Website đang bảo trì\nChúng tôi đang nâng cấp hệ thống để phục vụ bạn tốt hơn.\nVui lòng quay lại sau vài phút."),
+            ("خطأ في الخادم", "عذراً، لقد حدث خطأ في الخادم\nيرجى المحاولة مرة أخرى لاحقاً"),
+            ("Сайт на техническом обслуживании", "Идёт техническое обслуживание\nПриложение временно недоступно.\nПопробуйте зайти позже."),
+        ] {
+            assert_eq!(kind(title, text), Some(Kind::Server), "{title}");
+        }
+    }
+
+    #[test]
+    fn a_block_list_page_sent_with_5xx_is_a_refusal() {
+        let text = "503:\nDienst Niet Beschikbaar.\nService Unavailable.\nIt seems your IP-address is on a blacklist we use.\nCheck if your computer is free of malware.";
+        let a = analyze("Website not available", text, None);
+        assert!(matches!(&a.refusal, Some((Kind::Client, l)) if l.contains("blacklist")), "{:?}", a.refusal);
+        assert_eq!(a.verdict.map(|v| v.kind), Some(Kind::Client));
+        assert!(!listed_address("how do i get my ip address off a blacklist?"));
+        assert!(!listed_address("the server at this ip address is down"));
+        // An outage page says nothing of the kind.
+        assert_eq!(analyze("502 Bad Gateway", "502 Bad Gateway\nnginx", None).refusal, None);
+    }
+
+    #[test]
+    fn a_site_between_two_versions_of_itself() {
+        assert_eq!(line_hit("the website is restarting").map(|h| h.kind), Some(Kind::Server));
+        assert_eq!(line_hit("this item is being updated"), None);
     }
 
     #[test]
