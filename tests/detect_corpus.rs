@@ -55,7 +55,7 @@ enum Role {
 }
 
 /// The batches gathered blind, from origins that appear in no case outside the batch.
-const BATCHES: [(&str, Role); 7] = [
+const BATCHES: [(&str, Role); 8] = [
     // Its first measurement was P 0.973 R 0.973 with status and P 1.000 R 0.676 text only; the
     // text-only precision floor is the goal (0.97), so that no gain in recall may be bought
     // with alarms. With the plain-page signals (tuned on `tune` only, measured once on this
@@ -102,8 +102,15 @@ const BATCHES: [(&str, Role); 7] = [
     // round (`577eb68`): with status P 1.000 R 0.930 (40 of 43; every one with a 5xx status
     // found), text only P 0.967 R 0.674 (29 of 43); no ordinary page alarmed. The detector
     // before the round gave with status 1.000 / 0.884, text only 0.962 / 0.581. Floors at the
-    // figures (the goal is not met).
-    ("fresh7-2026-12-01", Role::HeldOut { with_status: (0.99, 0.93), text_only: (0.96, 0.67) }),
+    // figures (the goal is not met). Measured again after the next round (tuned on `tune` with
+    // the sixth batch released): with status the same, text only 0.968 / 0.698 (30 of 43).
+    ("fresh7-2026-12-01", Role::HeldOut { with_status: (0.99, 0.93), text_only: (0.96, 0.69) }),
+    // Gathered blind (2026-12-01) while the sixth batch was tuned on. Measured once, after that
+    // round (`7169b00`): with status P 1.000 R 0.905 (38 of 42; every one with a 5xx status
+    // found), text only P 1.000 R 0.714 (30 of 42); no ordinary page alarmed. The detector of
+    // the day before gave text only 1.000 / 0.643, the one before this round 1.000 / 0.667.
+    // Floors at the figures, precision at the goal (the recall goal is not met).
+    ("fresh8-2026-12-01", Role::HeldOut { with_status: (0.99, 0.90), text_only: (0.97, 0.71) }),
 ];
 
 /// Held-out floors (precision, recall) of `server_error`. The goal of issue 13 is (0.99, 0.99)
