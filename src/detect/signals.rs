@@ -655,36 +655,36 @@ fn server_sentence(line: &str) -> bool {
         let subject: Vec<&str> = head.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         subject.len() <= 4 && subject.last().is_some_and(|w| server_subject(w)) && head.matches('"').count() % 2 == 0
     };
-    for verb in ["is ", "are ", ""] {
-        for adverb in ["", "currently ", "temporarily "] {
-            for state in SERVER_STATES {
-                // "is down", "is unavailable" alone say too little ("when the server is down, ...").
-                if adverb.is_empty() && (verb.is_empty() || matches!(*state, "unavailable" | "down")) {
-                    continue;
-                }
-                let p = format!("{verb}{adverb}{state}");
-                let found = first.match_indices(p.as_str()).any(|(i, _)| {
-                    let head = &first[..i];
+    // Each place a state is named, read backwards: an optional adverb, then the verb (or none),
+    // then the subject.
+    SERVER_STATES.iter().any(|state| {
+        first.match_indices(state).any(|(at, _)| {
+            let after = &first[at + state.len()..];
+            ["is ", "are ", ""].iter().any(|verb| {
+                ["", "currently ", "temporarily "].iter().any(|adverb| {
+                    // "is down", "is unavailable" alone say too little ("when the server is down, ...").
+                    if adverb.is_empty() && (verb.is_empty() || matches!(*state, "unavailable" | "down")) {
+                        return false;
+                    }
+                    let Some(head) = first[..at].strip_suffix(adverb).and_then(|h| h.strip_suffix(verb)) else {
+                        return false;
+                    };
                     if !(head.ends_with(' ') && subject_ok(head)) {
                         return false;
                     }
                     if !verb.is_empty() {
                         // "Kibana Server Is Not Ready Yet: The Finest Solution Guide" is a
                         // headline over its subtitle, not the site's word.
-                        return !first[i + p.len()..].trim_start().starts_with([':', '—', '|', '-']);
+                        return !after.trim_start().starts_with([':', '—', '|', '-']);
                     }
                     // A verbless headline: only an error code may follow.
-                    let tail = strip_end_punct(&first[i + p.len()..]);
+                    let tail = strip_end_punct(after);
                     words <= 10
                         && (tail.is_empty() || maintenance_reason(tail) || line_hit(tail).is_some_and(|h| h.code.is_some() && h.strength == Strength::Shaped))
-                });
-                if found {
-                    return true;
-                }
-            }
-        }
-    }
-    false
+                })
+            })
+        })
+    })
 }
 
 /// The site, temporarily, unavailable, in other languages: [`server_sentence`]'s
