@@ -1363,9 +1363,7 @@ fn json_error(text: &str) -> Option<Kind> {
     // "code" counts only beside an error key (a product's "code" is no status).
     let keys: &[&str] =
         if error_keys { &["\"status\":", "\"statuscode\":", "\"status code\":", "\"code\":"] } else { &["\"status\":", "\"statuscode\":", "\"status code\":"] };
-    let codes: Vec<u16> = keys
-        .iter()
-        .flat_map(|key| t.match_indices(key).map(move |(i, m)| t[i + m.len()..].trim_start()))
+    let codes: Vec<u16> = after_keys(t, keys)
         .filter(|rest| rest.get(..3).is_some_and(|c| c.bytes().all(|b| b.is_ascii_digit())) && !rest[3..].starts_with(|c: char| c.is_ascii_digit()))
         .filter_map(|rest| rest[..3].parse().ok())
         .collect();
@@ -1379,11 +1377,9 @@ fn json_error(text: &str) -> Option<Kind> {
         if codes.iter().any(|c| (400..500).contains(c)) {
             return Some(Kind::Client);
         }
-    }
-    // An error type or code that names a refused request (Anthropic: `{"type":"error","error":
-    // {"type":"authentication_error",...}}`, `"code": "invalid_api_key"`), and none that names
-    // a server's failure, is a client body.
-    if !status_5xx {
+        // An error type or code that names a refused request (Anthropic: `{"type":"error",
+        // "error":{"type":"authentication_error",...}}`, `"code": "invalid_api_key"`), and none
+        // that names a server's failure, is a client body.
         let kinds = json_type_values(t);
         let client = kinds.iter().any(|v| has_any(v, JSON_CLIENT_TYPES));
         let server = kinds.iter().any(|v| has_any(v, JSON_SERVER_TYPES));
@@ -1393,12 +1389,9 @@ fn json_error(text: &str) -> Option<Kind> {
     }
     // A problem document's title or detail that is itself a server error line
     // (`{"title": "500 Internal Server Error"}`).
-    let titled = ["\"title\":", "\"detail\":"].iter().any(|key| {
-        t.match_indices(key).any(|(i, m)| {
-            let rest = t[i + m.len()..].trim_start().strip_prefix('"').unwrap_or("");
-            rest.split('"').next().and_then(line_hit).is_some_and(|h| h.kind == Kind::Server && h.strength == Strength::Shaped)
-        })
-    });
+    let titled = after_keys(t, &["\"title\":", "\"detail\":"])
+        .filter_map(string_value)
+        .any(|v| line_hit(v).is_some_and(|h| h.kind == Kind::Server && h.strength == Strength::Shaped));
     (status_5xx || titled || error_keys && has_any(t, ERROR_VOCAB) && !t.contains("not found")).then_some(Kind::Server)
 }
 
@@ -1418,15 +1411,22 @@ const JSON_CLIENT_TYPES: &[&str] = &[
 /// Words of an error type or code in a JSON body that say the server failed.
 const JSON_SERVER_TYPES: &[&str] = &["server", "internal", "overloaded", "unavailable", "timeout", "api error", "upstream", "gateway"];
 
+/// What follows each occurrence of each of `keys` (`"status":`) in a small JSON body, from its
+/// value on.
+fn after_keys<'a>(t: &'a str, keys: &'a [&str]) -> impl Iterator<Item = &'a str> {
+    keys.iter().flat_map(move |key| t.match_indices(key).map(move |(i, m)| t[i + m.len()..].trim_start()))
+}
+
+/// The string a JSON value starts with (`"authentication_error", ...` -> `authentication_error`);
+/// `None` for a number, object or other value.
+fn string_value(rest: &str) -> Option<&str> {
+    rest.strip_prefix('"').and_then(|r| r.split('"').next())
+}
+
 /// The short string values (at most 4 words) of a JSON body's type-like keys: "type", "code",
 /// "reason", "error" (an enum, not a message).
 fn json_type_values(t: &str) -> Vec<&str> {
-    ["\"type\":", "\"code\":", "\"reason\":", "\"error\":"]
-        .iter()
-        .flat_map(|key| t.match_indices(key).map(move |(i, m)| t[i + m.len()..].trim_start()))
-        .filter_map(|rest| rest.strip_prefix('"').and_then(|r| r.split('"').next()))
-        .filter(|v| v.split_whitespace().count() <= 4)
-        .collect()
+    after_keys(t, &["\"type\":", "\"code\":", "\"reason\":", "\"error\":"]).filter_map(string_value).filter(|v| v.split_whitespace().count() <= 4).collect()
 }
 
 /// Stack frames from which a page holds a crash dump.
