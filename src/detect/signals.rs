@@ -490,7 +490,7 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
             }
         }
     }
-    if server_error_occurred(line) {
+    if server_error_occurred(line) || encountered_an_error(line) || an_error_occurred_while(line) {
         return hit(Kind::Server, None, Strength::Shaped);
     }
     // "Error: Database connection failed.": an error label over a short sentence of failure
@@ -551,9 +551,6 @@ const OCCURRED_ERRORS: &[&str] =
 /// occurred; not "an error occurred" (any error) nor a sentence that goes on ("... while
 /// uploading").
 fn server_error_occurred(line: &str) -> bool {
-    if encountered_an_error(line) || an_error_occurred_while(line) {
-        return true;
-    }
     let s = strip_end_punct(line);
     let s = s.strip_prefix("an ").or_else(|| s.strip_prefix("a ")).unwrap_or(s);
     ["has occurred", "have occurred", "occurred"].iter().filter_map(|v| s.strip_suffix(v)).any(|subject| OCCURRED_ERRORS.contains(&subject.trim()))
