@@ -1581,7 +1581,8 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let mut add = |weight: i32, what: String| signals.push(Signal { weight, what });
 
     // A bot check says so in its title; nothing else is needed (and nothing may outvote it).
-    if let Some(h) = title_hit(title).filter(|h| h.kind == Kind::Challenge) {
+    let title_line = title_hit(title);
+    if let Some(h) = title_line.as_ref().filter(|h| h.kind == Kind::Challenge) {
         add(10, format!("title: bot check: {}", h.line));
         return finish(signals, Some(TextVerdict { kind: Kind::Challenge, code: h.code, reasons: vec![] }));
     }
@@ -1600,6 +1601,8 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         }
         out
     };
+    // Each first line's error line, read once for the signals and the kind below.
+    let lead_hits: Vec<Option<LineHit>> = lead.iter().map(|l| line_hit(l)).collect();
 
     let len = text.chars().count();
     let lone_article = len <= SHORT_CHARS && structure.is_some_and(|s| s.articles == 1 && s.links <= 1 && s.navs == 0 && s.times == 0 && s.headings <= 2);
@@ -1611,7 +1614,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     let doc_title = document_title(title) && !site_error;
 
     // Title.
-    let t_hit = title_hit(title).or_else(|| if doc_title { None } else { coded_title(title, &lead) });
+    let t_hit = title_line.or_else(|| if doc_title { None } else { coded_title(title, &lead) });
     let mut anchored = false;
     match &t_hit {
         Some(h) if h.strength == Strength::Shaped => add(3, format!("title is an error line: {}", h.line)),
@@ -1629,12 +1632,10 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
 
     // First lines.
     let mut l_hit: Option<LineHit> = None;
-    for l in &lead {
-        if let Some(h) = line_hit(l) {
-            l_hit = better(l_hit, h);
-        }
+    for h in lead_hits.iter().flatten() {
+        l_hit = better(l_hit, h.clone());
     }
-    let mut first_is_error = lead.first().and_then(|l| line_hit(l)).is_some_and(|h| h.strength == Strength::Shaped);
+    let mut first_is_error = lead_hits.first().and_then(Option::as_ref).is_some_and(|h| h.strength == Strength::Shaped);
     // A short page that opens with a long generated message (Envoy's "upstream connect error
     // or disconnect/reset before headers. ... reset reason: ..."), under no title of its own.
     if l_hit.is_none() && len <= SHORT_CHARS && !doc_title && (title.is_empty() || t_hit.as_ref().is_some_and(|h| h.kind == Kind::Server)) {
@@ -1719,8 +1720,8 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     // site's header of a few short items ("Log in", "Skip Content") is the page's own heading,
     // as if it were the first line.
     if plain && !first_is_error {
-        let status_line = |l: &&str| line_hit(l).is_some_and(|h| h.kind == Kind::Server && h.code.is_some() && h.strength == Strength::Shaped);
-        if let Some(i) = lead.iter().position(status_line) {
+        let status_line = |h: &Option<LineHit>| h.as_ref().is_some_and(|h| h.kind == Kind::Server && h.code.is_some() && h.strength == Strength::Shaped);
+        if let Some(i) = lead_hits.iter().position(status_line) {
             if (1..=3).contains(&i) && lead[..i].iter().all(|l| l.split_whitespace().count() <= 2) {
                 add(1, "a status line opens the content under a short header".into());
             }
@@ -1839,9 +1840,14 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
     // 4. else the strongest error line.
     let hits: Vec<&LineHit> = t_hit.iter().chain(l_hit.iter()).collect();
     let coded = |h: &LineHit| h.code.is_some() && h.strength == Strength::Shaped;
-    let client = lead.iter().chain(std::iter::once(&title)).filter_map(|l| line_hit(l)).find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
+    let client = lead_hits
+        .iter()
+        .flatten()
+        .cloned()
+        .chain(std::iter::once_with(|| line_hit(title)).flatten())
+        .find(|h| h.kind != Kind::Server && h.strength == Strength::Shaped);
     let challenge = client.as_ref().is_some_and(|h| h.kind == Kind::Challenge);
-    let headed = t_hit.clone().filter(coded).or_else(|| lead.iter().filter_map(|l| line_hit(l)).find(coded)).filter(|_| !challenge);
+    let headed = t_hit.clone().filter(coded).or_else(|| lead_hits.iter().flatten().find(|h| coded(h)).cloned()).filter(|_| !challenge);
     let (kind, code) = match (headed, client, json) {
         (Some(h), _, _) => {
             signals.push(Signal { weight: 0, what: format!("kind from the heading's status line: {}", h.line) });
