@@ -14,6 +14,7 @@
 //! - [`vendor`]: who generated the page.
 
 pub mod html;
+pub mod model;
 pub mod retry_after;
 pub mod signals;
 pub mod vendor;
@@ -201,6 +202,15 @@ pub fn classify_html_explained(status: Option<u16>, headers: &[(String, String)]
     let page = html_to_text(html);
     let input = PageInput { status, headers, title: &page.title, text: &page.text, now_ms, structure: page.structure.as_ref() };
     classify_explained(&input)
+}
+
+/// What [`model`] reads of a page's HTML: its title and the first lines of its text, bounded
+/// and normalised exactly as [`classify_html`] reads them (for training on the corpus).
+pub fn model_input_of_html(html: &str) -> String {
+    let page = html_to_text(html);
+    let title = signals::normalize(bounded(&page.title, MAX_TITLE_CHARS));
+    let text = signals::normalize(bounded(&page.text, MAX_TEXT_CHARS));
+    model::input(&title, &text)
 }
 
 /// The longest prefix of `s` of at most `max` characters.

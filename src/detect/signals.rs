@@ -71,6 +71,7 @@
 //! --explain` prints the signals of a page.
 
 use super::html::Structure;
+use super::model::{self, Model};
 
 /// What kind of failure a phrase or code speaks of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1013,6 +1014,10 @@ fn listed_address(line: &str) -> bool {
 /// The score from which a page with an error line reads as an error page.
 pub const ERROR_PAGE_SCORE: i32 = 5;
 
+/// The word model's probabilities for its two weights (+3, +4).
+const MODEL_LIKELY: f32 = 0.5;
+const MODEL_STRONG: f32 = 0.8;
+
 /// Words and phrases of failure, for titles and lines that are not status lines ("Could Not
 /// Connect", "Inactivity Timeout", "Oops, something broke", "运行时错误").
 const ERROR_VOCAB: &[&str] = &[
@@ -1558,9 +1563,14 @@ fn php_error(lines: &[&str], text: &str) -> bool {
 /// Weighs title, text and (when the page came as HTML) its structure, and says what kind of
 /// error page this is, if any, with every signal that counted.
 pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
+    analyze_with(title, text, structure, Some(Model::shipped()))
+}
+
+/// [`analyze`] with the given word model, or with the rules alone (`None`).
+pub fn analyze_with(title: &str, text: &str, structure: Option<&Structure>, model: Option<&Model>) -> Analysis {
     let title = normalize(title);
     let text = normalize(text);
-    let mut analysis = weigh(&title, &text, structure);
+    let mut analysis = weigh(&title, &text, structure, model);
     analysis.refusal = top_refusal(&title, &text);
     // A page read as an outage that says the visitor's address is on a block list is a block.
     if let (Some(v), Some((Kind::Client, line))) = (analysis.verdict.as_mut(), &analysis.refusal) {
@@ -1576,7 +1586,7 @@ pub fn analyze(title: &str, text: &str, structure: Option<&Structure>) -> Analys
 }
 
 /// [`analyze`] on the normalised title and text.
-fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
+fn weigh(title: &str, text: &str, structure: Option<&Structure>, model: Option<&Model>) -> Analysis {
     let mut signals: Vec<Signal> = Vec::new();
     let mut add = |weight: i32, what: String| signals.push(Signal { weight, what });
 
@@ -1821,6 +1831,28 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>) -> Analysis {
         }
         if s.controls >= 3 {
             add(-1, format!("{} form controls", s.controls));
+        }
+    }
+
+    // The word model's second opinion ([`model`]): how much the title and first lines read
+    // like the server error pages of the tuning part, in whatever words and language. It counts
+    // only where the rules leave little room for a document or a refusal: a plain page (see
+    // above) whose own first lines carry a server error or failure words, with no word of a
+    // refused or missing request at the top (the model tells error pages from others, not a
+    // server's error from a client's).
+    let lead_anchor = l_hit.as_ref().is_some_and(|h| h.kind == Kind::Server) || lead.iter().any(|l| failure_words_lead(l)) || bare || json.is_some() || php;
+    let client_words = has_any(title, CLIENT_WORDS) || lead.iter().any(|l| has_any(l, CLIENT_WORDS));
+    if let Some(m) = model.filter(|_| anchored && plain && lead_anchor && !client_words) {
+        let p = m.probability(&model::input(title, text));
+        let w = if p >= MODEL_STRONG {
+            4
+        } else if p >= MODEL_LIKELY {
+            3
+        } else {
+            0
+        };
+        if w > 0 {
+            add(w, format!("the word model reads a server error page (p = {p:.2})"));
         }
     }
 
@@ -2157,7 +2189,13 @@ mod tests {
         assert_eq!(kind("", envoy), Some(Kind::Server));
         // A short 4xx sentence is not an outage, nor a page that has a title of its own.
         assert_eq!(kind("", "Sorry, we could not find that page."), None);
-        assert_eq!(kind("My Shop", "Application failed to respond\nThis error appears to be caused by the application."), None);
+        // The rules alone read no outage in a bare body under a title of the site's own; the word
+        // model knows Railway's words and does, on such a plain, short page.
+        let railway_titled = "Application failed to respond\nThis error appears to be caused by the application.";
+        assert_eq!(analyze_with("My Shop", railway_titled, None, None).verdict, None);
+        let a = analyze("My Shop", railway_titled, None);
+        assert!(a.signals.iter().any(|s| s.what.starts_with("the word model")), "{:?}", a.signals);
+        assert_eq!(a.verdict.map(|v| v.kind), Some(Kind::Server));
     }
 
     #[test]
@@ -2616,8 +2654,11 @@ mod tests {
         let st = Structure { links: 4, navs: 1, paragraphs: 3, ..Default::default() };
         assert_eq!(analyze("Internal Server Error - Gitea: Git with a cup of tea", gitea, Some(&st)).verdict.map(|v| v.kind), Some(Kind::Server));
         // Not without the backend, nor on a page with a document's structure.
+        // The rules alone need the backend; the word model reads the quiet page as the error
+        // page it is (a plain page, its title and first line agreeing).
         let quiet = "Explore Help\nAn error occurred:\nApplication Version: 1.21.4";
-        assert_eq!(analyze("Internal Server Error - Gitea: Git with a cup of tea", quiet, Some(&st)).verdict, None);
+        assert_eq!(analyze_with("Internal Server Error - Gitea: Git with a cup of tea", quiet, Some(&st), None).verdict, None);
+        assert_eq!(analyze("Internal Server Error - Gitea: Git with a cup of tea", quiet, Some(&st)).verdict.map(|v| v.kind), Some(Kind::Server));
         let doc = Structure { links: 4, navs: 1, paragraphs: 3, times: 1, ..Default::default() };
         assert_eq!(analyze("Internal Server Error - Gitea: Git with a cup of tea", gitea, Some(&doc)).verdict, None);
     }
