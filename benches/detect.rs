@@ -8,7 +8,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Instant;
 
-use bounceback::detect::classify_html;
+use bounceback::detect::model::{self, Model};
+use bounceback::detect::{classify_html, model_input_of_html};
 
 fn median_us(batches: usize, iters: usize, f: impl Fn()) -> f64 {
     let mut per_page: Vec<f64> = (0..batches)
@@ -47,6 +48,16 @@ fn main() {
     let article_us = median_us(9, 2_000, || {
         black_box(classify_html(None, &[], black_box(&article), 0.0));
     });
+    // The word model alone, on the small page's input (title and first lines).
+    let doc = model_input_of_html(&small);
+    let m = Model::shipped();
+    let model_us = median_us(9, 20_000, || {
+        black_box(m.probability(black_box(&doc)));
+    });
+    let features_us = median_us(9, 20_000, || {
+        black_box(model::features(black_box(&doc)));
+    });
+    println!("word model on the small page's input ({} chars): {model_us:.2} µs (features alone {features_us:.2} µs)", doc.chars().count());
     println!("classify_html small error page ({} B): {small_us:.2} µs/page (median of 9 batches)", small.len());
     println!("classify_html article ({:.1} MB, text capped): {article_us:.2} µs/page (median of 9 batches)", article.len() as f64 / 1e6);
 }

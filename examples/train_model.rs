@@ -35,8 +35,28 @@ fn main() -> Result<(), String> {
     let (left_out, train): (Vec<_>, Vec<_>) = model::tuning_docs(&corpus)?.into_iter().partition(|d| d.batch.as_ref().is_some_and(|b| without.contains(b)));
     let docs: Vec<(String, bool)> = train.into_iter().map(|d| (d.input, d.server_error)).collect();
     let m = model::train(&docs, TrainOptions::default());
+    // Each left-out case: the model's probability, its label, the text-only verdict with this
+    // model and with the rules alone, and a tally of both.
+    let mut tally = [[0u32; 4]; 2];
     for d in &left_out {
-        println!("{:.3}\t{}\t{}", m.probability(&d.input), if d.server_error { "server_error" } else { "other" }, d.file);
+        let verdict = |model| bounceback::detect::classify_html_with(None, &[], &d.html, 0.0, model).0.class == bounceback::detect::Class::ServerError;
+        let (with, rules) = (verdict(Some(&m)), verdict(None));
+        println!("{:.3}\t{}\t{}\t{}\t{}", m.probability(&d.input), d.label, u8::from(with), u8::from(rules), d.file);
+        for (t, v) in tally.iter_mut().zip([with, rules]) {
+            let i = match (d.server_error, v) {
+                (true, true) => 0,
+                (true, false) => 1,
+                (false, true) if d.label == "normal" => 3,
+                (false, true) => 2,
+                _ => continue,
+            };
+            t[i] += 1;
+        }
+    }
+    if !left_out.is_empty() {
+        for (name, t) in ["with this model", "rules alone"].iter().zip(tally) {
+            eprintln!("left out, text only, {name}: {} of {} server errors found; false alarms: {} other, {} ordinary", t[0], t[0] + t[1], t[2], t[3]);
+        }
     }
     std::fs::write(&out, m.to_bytes()).map_err(|e| format!("{}: {e}", out.display()))?;
     eprintln!("trained on {} tuning cases ({} left out); wrote {}", docs.len(), left_out.len(), out.display());

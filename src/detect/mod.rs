@@ -94,6 +94,12 @@ pub fn classify(input: &PageInput<'_>) -> Verdict {
 
 /// [`classify`], and every text signal that was weighed (for `bounceback classify --explain`).
 pub fn classify_explained(input: &PageInput<'_>) -> (Verdict, signals::Analysis) {
+    classify_explained_with(input, Some(model::Model::shipped()))
+}
+
+/// [`classify_explained`] with the given word model, or with the rules alone (`None`): for
+/// judging a model before it ships (`examples/train_model.rs`).
+pub fn classify_explained_with(input: &PageInput<'_>, model: Option<&model::Model>) -> (Verdict, signals::Analysis) {
     let headers = input.headers;
     let mut reasons = Vec::new();
 
@@ -107,7 +113,7 @@ pub fn classify_explained(input: &PageInput<'_>) -> (Verdict, signals::Analysis)
 
     let title = bounded(input.title, MAX_TITLE_CHARS);
     let text = bounded(input.text, MAX_TEXT_CHARS);
-    let analysis = signals::analyze(title, text, input.structure);
+    let analysis = signals::analyze_with(title, text, input.structure, model);
     let page = analysis.verdict.clone();
 
     let mitigated = vendor::header(headers, "cf-mitigated").is_some_and(|v| v.eq_ignore_ascii_case("challenge"));
@@ -199,9 +205,20 @@ pub fn classify_html(status: Option<u16>, headers: &[(String, String)], html: &s
 
 /// [`classify_html`] with the text signals.
 pub fn classify_html_explained(status: Option<u16>, headers: &[(String, String)], html: &str, now_ms: f64) -> (Verdict, signals::Analysis) {
+    classify_html_with(status, headers, html, now_ms, Some(model::Model::shipped()))
+}
+
+/// [`classify_html_explained`] with the given word model, or with the rules alone (`None`).
+pub fn classify_html_with(
+    status: Option<u16>,
+    headers: &[(String, String)],
+    html: &str,
+    now_ms: f64,
+    model: Option<&model::Model>,
+) -> (Verdict, signals::Analysis) {
     let page = html_to_text(html);
     let input = PageInput { status, headers, title: &page.title, text: &page.text, now_ms, structure: page.structure.as_ref() };
-    classify_explained(&input)
+    classify_explained_with(&input, model)
 }
 
 /// What [`model`] reads of a page's HTML: its title and the first lines of its text, bounded
@@ -210,7 +227,8 @@ pub fn model_input_of_html(html: &str) -> String {
     let page = html_to_text(html);
     let title = signals::normalize(bounded(&page.title, MAX_TITLE_CHARS));
     let text = signals::normalize(bounded(&page.text, MAX_TEXT_CHARS));
-    model::input(&title, &text)
+    let menu = page.structure.as_ref().map_or(0, |s| s.lead_nav_lines as usize);
+    model::input(&title, &text, menu)
 }
 
 /// The longest prefix of `s` of at most `max` characters.

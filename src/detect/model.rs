@@ -32,10 +32,14 @@ static SHIPPED: &[u8] = include_bytes!("model.bin");
 
 /// A page's model input: the title, a line break, and the first [`LEAD_CHARS`] characters of
 /// its text (both already normalised by [`super::signals::normalize`]).
-pub fn input(title: &str, text: &str) -> String {
+pub fn input(title: &str, text: &str, menu_lines: usize) -> String {
     let mut s = String::with_capacity(title.len() + LEAD_CHARS + 1);
     s.push_str(title);
     s.push('\n');
+    let mut text = text;
+    for _ in 0..menu_lines {
+        text = text.trim_start().split_once('\n').map_or("", |(_, rest)| rest);
+    }
     s.extend(text.chars().take(LEAD_CHARS));
     s
 }
@@ -139,7 +143,7 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { c: 4.0, steps: 600 }
+        TrainOptions { c: 16.0, steps: 1500 }
     }
 }
 
@@ -201,6 +205,10 @@ pub struct CorpusDoc {
     pub input: String,
     pub server_error: bool,
     pub batch: Option<String>,
+    /// The case's label (`server_error`, `normal`, ...).
+    pub label: String,
+    /// What the browser sends: the first `MAX_PAGE_HTML` bytes.
+    pub html: String,
 }
 
 /// The tuning part (`"split": "tune"`) of the corpus in `dir` (its `labels.jsonl` layout), each
@@ -228,6 +236,8 @@ pub fn tuning_docs(dir: &std::path::Path) -> Result<Vec<CorpusDoc>, String> {
             input: super::model_input_of_html(html),
             server_error: case["label"] == "server_error",
             batch: case["batch"].as_str().map(str::to_string),
+            label: case["label"].as_str().unwrap_or_default().to_string(),
+            html: html.to_string(),
         });
     }
     Ok(out)
@@ -281,7 +291,7 @@ mod tests {
     #[test]
     fn the_shipped_model_loads() {
         let m = Model::shipped();
-        let p = m.probability(&input("502 bad gateway", "502 bad gateway\nnginx"));
+        let p = m.probability(&input("502 bad gateway", "502 bad gateway\nnginx", 0));
         assert!((0.0..=1.0).contains(&p));
     }
 }

@@ -1843,7 +1843,7 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>, model: Option<&
     let lead_anchor = l_hit.as_ref().is_some_and(|h| h.kind == Kind::Server) || lead.iter().any(|l| failure_words_lead(l)) || bare || json.is_some() || php;
     let client_words = has_any(title, CLIENT_WORDS) || lead.iter().any(|l| has_any(l, CLIENT_WORDS));
     if let Some(m) = model.filter(|_| anchored && plain && lead_anchor && !client_words) {
-        let p = m.probability(&model::input(title, text));
+        let p = m.probability(&model::input(title, text, structure.map_or(0, |s| s.lead_nav_lines as usize)));
         let w = if p >= MODEL_STRONG {
             4
         } else if p >= MODEL_LIKELY {
