@@ -198,14 +198,13 @@ find_browsers() {
 }
 
 # The real web servers the end-to-end tests put in front of a test backend, as Debian packages
-# them (tests/e2e/lib/realservers.mjs starts each itself, on 127.0.0.1, from a config of its
-# own). Only the tests need them.
+# them (listed in tests/e2e/realservers.txt; tests/e2e/lib/realservers.mjs starts each itself,
+# on 127.0.0.1, from a config of its own). Only the tests need them.
 find_servers() {
-  local missing=() entry
-  for entry in /usr/sbin/nginx:nginx /usr/sbin/apache2:apache2 /usr/sbin/haproxy:haproxy \
-    /usr/sbin/varnishd:varnish /usr/bin/caddy:caddy /usr/sbin/lighttpd:lighttpd; do
-    [ -x "${entry%%:*}" ] || missing+=("${entry#*:}")
-  done
+  local missing=() _ bin pkg
+  while read -r _ bin pkg _; do
+    [ -x "$bin" ] || missing+=("$pkg")
+  done < <(grep -Ev '^[[:space:]]*(#|$)' "$ROOT/tests/e2e/realservers.txt")
   if [ ${#missing[@]} -gt 0 ]; then
     printf 'build.sh: the real-server tests need: %s\n' "${missing[*]}" >&2
     die "install them: apt-get install ${missing[*]} (the packages start system daemons on port 80; .ci/run installs them with a policy-rc.d that keeps those from starting)"

@@ -110,10 +110,23 @@ export function releasePort(port) {
 
 const APACHE_MODULES = '/usr/lib/apache2/modules';
 
+/** Each server's binary and Debian package, from `tests/e2e/realservers.txt` (the one list that
+ *  `.ci/run` and `build.sh` read too). */
+export const LISTED = Object.fromEntries(
+  readFileSync(new URL('../realservers.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [name, bin, pkg, service, processes] = l.split(/\s+/);
+      if (!processes) throw new Error(`tests/e2e/realservers.txt: a line needs five fields: ${l}`);
+      return [name, { bin, pkg, service, processes: processes.split(',') }];
+    }),
+);
+
 export const SERVERS = {
   nginx: {
-    pkg: 'nginx',
-    bin: '/usr/sbin/nginx',
+    ...LISTED.nginx,
     version: ['-v'],
     config: (dir, sites) => ({
       file: 'nginx.conf',
@@ -145,8 +158,7 @@ ${s.timeoutS ? `    proxy_connect_timeout ${s.timeoutS}s;
   },
 
   apache: {
-    pkg: 'apache2',
-    bin: '/usr/sbin/apache2',
+    ...LISTED.apache,
     version: ['-v'],
     config: (dir, sites) => ({
       file: 'httpd.conf',
@@ -181,8 +193,7 @@ ${sites.map((s) => `<VirtualHost 127.0.0.1:${s.port}>
   },
 
   haproxy: {
-    pkg: 'haproxy',
-    bin: '/usr/sbin/haproxy',
+    ...LISTED.haproxy,
     version: ['-v'],
     config: (dir, sites) => ({
       file: 'haproxy.cfg',
@@ -204,8 +215,7 @@ ${s.timeoutS ? `  timeout connect ${s.timeoutS}s
   },
 
   varnish: {
-    pkg: 'varnish',
-    bin: '/usr/sbin/varnishd',
+    ...LISTED.varnish,
     version: ['-V'],
     config: (dir, sites) => ({
       file: 'default.vcl',
@@ -232,8 +242,7 @@ ${sites.map((s, i) => `  if (local.socket == "site${i}") { set req.backend_hint 
   },
 
   caddy: {
-    pkg: 'caddy',
-    bin: '/usr/bin/caddy',
+    ...LISTED.caddy,
     version: ['version'],
     config: (dir, sites) => ({
       file: 'Caddyfile',
@@ -259,8 +268,7 @@ ${sites.map((s) => `http://:${s.port} {
   },
 
   lighttpd: {
-    pkg: 'lighttpd',
-    bin: '/usr/sbin/lighttpd',
+    ...LISTED.lighttpd,
     version: ['-v'],
     config: (dir, sites) => ({
       file: 'lighttpd.conf',
@@ -298,6 +306,10 @@ export const EXPECTED = {
 export const FAILURES = ['down', 'hang', 'reset'];
 
 /** The servers whose binary is not installed, each with its Debian package. */
+for (const name of new Set([...Object.keys(LISTED), ...Object.keys(SERVERS)])) {
+  if (!LISTED[name] || !SERVERS[name]) throw new Error(`${name}: in tests/e2e/realservers.txt and SERVERS, or in neither`);
+}
+
 export function missingServers(names = Object.keys(SERVERS)) {
   return names.filter((n) => !existsSync(SERVERS[n].bin)).map((n) => ({ name: n, pkg: SERVERS[n].pkg }));
 }
