@@ -39,6 +39,7 @@ const FLOORS = {
   'fresh2-2026-11-30': { precision: 0.97, recall: 0.91 },
   'fresh8-2026-12-01': { precision: 0.97, recall: 0.76 },
   'fresh9-2026-12-01': { precision: 0.96, recall: 0.90 },
+  'fresh10-2026-12-01': { precision: 0.94, recall: 0.75 },
 };
 const BATCH = Number(process.env.E2E_CORPUS_BATCH ?? 12);
 const SETTLE_MS = Number(process.env.E2E_CORPUS_SETTLE_MS ?? 2500);
