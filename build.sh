@@ -270,15 +270,26 @@ test_e2e() {
       *) chromium_files+=("$f"); firefox_files+=("$f") ;;
     esac
   done
-  E2E_BROWSERS=chromium node --test --test-concurrency=1 "${chromium_files[@]}" > "$logs/chromium.log" 2>&1 &
+  # Each test has its own timeout, but a suite once stalled past them (Chromium 150, 2026-12-01,
+  # not seen again): each browser's whole suite is bounded too, at about three times its
+  # usual time in CI (16 minutes).
+  E2E_BROWSERS=chromium timeout --kill-after=30 45m node --test --test-concurrency=1 "${chromium_files[@]}" > "$logs/chromium.log" 2>&1 &
   local chromium_pid=$!
-  E2E_BROWSERS=firefox node --test --test-concurrency=1 "${firefox_files[@]}" > "$logs/firefox.log" 2>&1 &
+  E2E_BROWSERS=firefox timeout --kill-after=30 45m node --test --test-concurrency=1 "${firefox_files[@]}" > "$logs/firefox.log" 2>&1 &
   local firefox_pid=$!
-  wait "$chromium_pid" || status=1
-  wait "$firefox_pid" || status=1
+  local rc_chromium=0 rc_firefox=0
+  wait "$chromium_pid" || rc_chromium=$?
+  wait "$firefox_pid" || rc_firefox=$?
   for f in chromium firefox; do
     say "End to end, $f (log: target/e2e/$f.log)"
     cat "$logs/$f.log"
+  done
+  for f in chromium:$rc_chromium firefox:$rc_firefox; do
+    case "${f#*:}" in
+      0) ;;
+      124 | 137) printf 'build.sh: the %s suite ran past 45 minutes and was stopped\n' "${f%%:*}" >&2; status=1 ;;
+      *) status=1 ;;
+    esac
   done
   [ "$status" -eq 0 ] || die "end-to-end tests failed (see above, or target/e2e/*.log)"
 }
