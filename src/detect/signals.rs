@@ -312,7 +312,31 @@ const ACCESS_REFUSED: &[&str] =
 const METHODS: &[&str] = &["get", "head", "post", "put", "delete", "patch", "options"];
 
 /// Leading words that may precede a status code ("HTTP Error 502", "Error code: 521").
-const CODE_PREFIXES: &[&str] = &["http error", "http status", "error code", "status code", "error", "http", "status", "code"];
+const CODE_PREFIXES: &[&str] = &[
+    "http error",
+    "http status",
+    "error code",
+    "status code",
+    "error",
+    "http",
+    "status",
+    "code",
+    // "Error" in other languages ("Fehler 403", "Erreur 500", "Ошибка 502", "Błąd 503").
+    "fehler",
+    "erreur",
+    "errore",
+    "erro",
+    "fout",
+    "ошибка",
+    "błąd",
+    "blad",
+    "hata",
+    "chyba",
+    "virhe",
+    "feil",
+    "fel",
+    "lỗi",
+];
 
 /// Words a custom reason phrase after a status code must contain one of ("503 first byte
 /// timeout"), so that "503 Downtown Express" is not a status line.
@@ -465,7 +489,11 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
     for (p, k) in PHRASES {
         if let Some(r) = bare.strip_prefix(p) {
             // "Bad Gateway: The proxy server ...", "Server Error in '/' Application."
-            let lead_in = r.starts_with([':', '.', '!']) || (short && p.contains(' ') && r.starts_with(' '));
+            // A bar after the phrase ("Service unavailable | Problems Registry") starts a site's
+            // or a document's name, not the page's own words: see [`title_hit`]. (A dash is
+            // left as it was: "Internal error - Example Wiki" is MediaWiki's own error title.)
+            let separated = r.trim_start().starts_with(['|', '·', '—']);
+            let lead_in = r.starts_with([':', '.', '!']) || (short && p.contains(' ') && r.starts_with(' ') && !separated);
             if lead_in && *k != Kind::Client {
                 return hit(*k, None, Strength::Shaped);
             }
@@ -914,10 +942,15 @@ fn title_hit(title: &str) -> Option<LineHit> {
     if let Some(h) = line_hit(title) {
         return Some(h);
     }
-    if let Some((head, tail)) = title.split_once(" - ") {
-        let one_part = !tail.contains(" - ") && !tail.contains(['|', '·', '—']) && !has_cue(title, DOCUMENT_CUES);
-        if let Some(h) = line_hit(head).filter(|h| one_part && h.strength == Strength::Shaped) {
-            return Some(LineHit { strength: Strength::Weak, line: title.to_string(), ..h });
+    // "Internal Server Error - Gitea: Git with a cup of tea", "Service Unavailable | Example":
+    // an error line under a one-part site suffix is a weak title (a document about the error is
+    // titled the same way).
+    for sep in [" - ", " | "] {
+        if let Some((head, tail)) = title.split_once(sep) {
+            let one_part = !tail.contains(" - ") && !tail.contains(['|', '·', '—']) && !has_cue(title, DOCUMENT_CUES);
+            if let Some(h) = line_hit(head).filter(|h| one_part && h.strength == Strength::Shaped) {
+                return Some(LineHit { strength: Strength::Weak, line: title.to_string(), ..h });
+            }
         }
     }
     let (head, tail) = title.split_once(" | ")?;
@@ -1282,6 +1315,12 @@ const DOCUMENT_CUES: &[&str] = &[
     "best practices",
     "search",
     "results",
+    // Questions and answers: a FAQ entry about an error is a document ("「510 Not Extended」と
+    // いうエラーが表示されて... - よくある質問").
+    "faq",
+    "よくある質問",
+    "常见问题",
+    "常見問題",
 ];
 
 /// Bylines and thread furniture in the text ("Posted", "6 min read", "answered", "3 Comments").
@@ -1304,6 +1343,14 @@ const BYLINE_CUES: &[&str] = &[
     "views",
 ];
 
+/// How many words a line has: those between spaces, and one for every three characters of
+/// Chinese or Japanese, which write none ("サービスが一時的に利用できません" is a short line; a
+/// question of forty characters is not).
+fn words_of(line: &str) -> usize {
+    let cjk = line.chars().filter(|c| matches!(*c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff)).count();
+    line.split_whitespace().count() + cjk / 3
+}
+
 fn has_any(s: &str, words: &[&str]) -> bool {
     words.iter().any(|w| s.contains(w))
 }
@@ -1320,7 +1367,7 @@ fn count_distinct<'a>(s: &str, words: &'a [&'a str]) -> Vec<&'a str> {
 
 /// A short line made of failure words and not a document's headline.
 fn error_words_line(line: &str, max_words: usize) -> bool {
-    let words = line.split_whitespace().count();
+    let words = words_of(line);
     words > 0 && words <= max_words && (has_any(line, ERROR_VOCAB) || maintenance_line(line)) && !has_cue(line, DOCUMENT_CUES) && !line.contains('?')
 }
 
@@ -2639,6 +2686,38 @@ mod tests {
         );
         let st = Structure { links: 40, navs: 1, times: 3, ..Default::default() };
         assert_eq!(analyze("ruby - NoMethodError at /orders/42 - Stack Overflow", &thread, Some(&st)).verdict, None);
+    }
+
+    #[test]
+    fn status_lines_in_other_languages_and_bar_suffixed_titles() {
+        // "Error" in other languages opens a status line, whose code decides the kind.
+        let h = line_hit(&normalize("Fehler 403")).map(|h| (h.kind, h.code, h.strength));
+        assert_eq!(h, Some((Kind::Client, Some(403), Strength::Shaped)));
+        let h = line_hit(&normalize("Erreur 500")).map(|h| (h.kind, h.code));
+        assert_eq!(h, Some((Kind::Server, Some(500))));
+        assert_eq!(line_hit(&normalize("Ошибка 502")).map(|h| h.code), Some(Some(502)));
+        assert!(line_hit(&normalize("Fehlerbehebung 500 Tipps")).is_none());
+        // An error line under a bar-separated suffix is a weak title, as under a dash: a
+        // reference page is titled "Service unavailable | Problems Registry" too.
+        let h = title_hit(&normalize("Service unavailable | Problems Registry")).map(|h| h.strength);
+        assert_eq!(h, Some(Strength::Weak));
+        assert_eq!(title_hit(&normalize("503 Service Unavailable")).map(|h| h.strength), Some(Strength::Shaped));
+        let doc = "Problems Registry\nProblems\nAbout\nService unavailable\nThis problem occurs when the service requested is currently unavailable.\nExamples of a service-unavailable problem details:";
+        let st = Structure { links: 4, navs: 1, articles: 1, paragraphs: 8, headings: 1, ..Default::default() };
+        assert_eq!(analyze("Service unavailable | Problems Registry", doc, Some(&st)).verdict, None);
+    }
+
+    #[test]
+    fn chinese_and_japanese_lines_count_their_characters_as_words() {
+        assert_eq!(words_of("service unavailable"), 2);
+        assert_eq!(words_of("サービスが一時的に利用できません"), 6);
+        // A question of forty characters is not a short title of failure words, and a FAQ is a
+        // document.
+        let faq = normalize("「510 Not Extended」というエラーが表示されてホームページが見られません。 - よくある質問 | レンタルサーバー");
+        assert!(words_of(&faq) > 8, "{}", words_of(&faq));
+        assert!(!error_words_line(&faq, 8));
+        assert!(document_title(&faq));
+        assert!(document_title("faq: 502 bad gateway"));
     }
 
     #[test]

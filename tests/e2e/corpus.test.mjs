@@ -40,6 +40,7 @@ const FLOORS = {
   'fresh8-2026-12-01': { precision: 0.97, recall: 0.76 },
   'fresh9-2026-12-01': { precision: 0.96, recall: 0.90 },
   'fresh10-2026-12-01': { precision: 0.94, recall: 0.75 },
+  'fresh11-2026-12-01': { precision: 0.91, recall: 0.84 },
 };
 const BATCH = Number(process.env.E2E_CORPUS_BATCH ?? 12);
 const SETTLE_MS = Number(process.env.E2E_CORPUS_SETTLE_MS ?? 2500);
