@@ -132,8 +132,8 @@ const BATCHES: [(&str, Role); 11] = [
     // of 24; every one with a 5xx status found), text only P 0.947 R 0.750 (18 of 24; the one
     // false alarm is not an ordinary page); no ordinary page alarmed. The rules alone
     // (`148169f`) gave with status 1.000 / 0.833, text only 0.929 / 0.542. Floors at the figures.
-    // Since the rules made after the eleventh batch: text only 1.000 / 0.750 ("Fehler 403"
-    // read as a status line removed its false alarm).
+    // Since the rules made after the eleventh batch: text only 1.000 / 0.750 (its false alarm
+    // went with the rule that reads "Fehler 403" and its kin as status lines).
     ("fresh10-2026-12-01", Role::HeldOut { with_status: (0.99, 0.91), text_only: (0.94, 0.75) }),
     // Gathered blind (2026-12-01) after the word model's second round. Measured once (`e659636`
     // + this batch): with status P 0.867 R 1.000 (13 of 13), text only P 0.733 R 0.846 (11 of
