@@ -60,15 +60,18 @@ function contentType(file) {
 // A page-moved page (meta refresh with a URL, often with a script doing the same) would leave
 // its case's address for another site before its verdict is read, and a page that refreshes
 // itself at once (a captured Cloudflare 521 has `<meta http-equiv="refresh" content="0">`)
-// reloads without end and starves the whole browser of time (seen in Chromium, 2026-12-01): the
-// refresh is switched off (the attribute renamed; the text the detector reads is unchanged) and
-// the page's scripts are not run (CSP; the content script is not the page's), so the page is
-// judged where it stands, as it first loaded.
+// reloads without end and starves the whole browser of time (seen in Chromium, 2026-12-01).
+// A page's own script may do the same after a countdown (a 429 page that retries itself with
+// `location.replace` after 5 s made its tab's address change before it was read, once in three
+// runs). So the refresh is switched off (the attribute renamed; the text the detector reads is
+// unchanged) and no page's scripts run (CSP; the content script is the extension's, not the
+// page's): each page is judged where it stands, as it first loaded, as the CLI judges it.
 const REFRESH_TO = /http-equiv=(["']?)refresh\1/gi;
+const NO_SCRIPTS = { 'Content-Security-Policy': "script-src 'none'" };
 function servable(body) {
   const html = body.toString('utf8');
   const off = html.replace(REFRESH_TO, 'http-equiv="x-refresh-off"');
-  return off === html ? { body, headers: {} } : { body: Buffer.from(off), headers: { 'Content-Security-Policy': "script-src 'none'" } };
+  return { body: off === html ? body : Buffer.from(off), headers: NO_SCRIPTS };
 }
 
 // Captured pages load fonts, styles and scripts from other hosts. Offline, a request to one may
