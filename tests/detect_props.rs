@@ -4,8 +4,13 @@
 use bounceback::detect::{classify, classify_html, html_to_text, parse_retry_after, PageInput, MAX_TEXT_CHARS};
 use proptest::prelude::*;
 
+/// 256 cases per run (each run draws new ones); `PROPTEST_CASES=…` searches harder.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn html_to_text_never_panics(s in any::<String>()) {

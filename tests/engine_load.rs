@@ -173,8 +173,13 @@ fn incident_history_stays_bounded_oldest_first() {
     assert!(last.contains("site499.example"), "newest kept, oldest dropped: {last}");
 }
 
+/// 2000 cases per run (each run draws new ones); `PROPTEST_CASES=…` searches harder.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     /// Whatever text arrives as an event or as settings, parsing gives a value or an error,
     /// never a panic, and a parsed event never panics the engine.

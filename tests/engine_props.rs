@@ -267,8 +267,13 @@ fn settings(cookies: usize) -> Settings {
     Settings { cookie_clearing, max_attempts: 6, ..Settings::default() }
 }
 
+/// 300 cases per run (each run draws new ones); `PROPTEST_CASES=50000` searches harder.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold(cookies in 0usize..3, seed in any::<u64>(), ops in prop::collection::vec(op(), 1..80)) {

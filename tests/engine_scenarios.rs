@@ -256,6 +256,64 @@ fn post_arriving_during_get_recovery_blocks_automatic_reload() {
 }
 
 #[test]
+fn a_users_answered_post_during_get_recovery_ends_it_and_is_never_reloaded() {
+    // Found by engine_props in CI: GET 500, then the user's POST to the same URL answered 200,
+    // then "Hard reload" from the popup reloaded (resent) the POST.
+    let mut h = H::new(Settings::default());
+    h.fail(1, URL, 500);
+    assert_eq!(h.state(1), ViewState::Recovering);
+    let out = h.send(nav(1, URL, "POST", 200, vec![]));
+    assert!(has(&out, |a| matches!(a, Action::ClearBadge { tab_id: 1 })), "{out:?}");
+    assert_eq!(h.state(1), ViewState::Healthy);
+    assert!(h.e.incidents().is_empty(), "the user's submission did not fix anything of ours");
+    for c in [Command::HardReload, Command::RetryNow, Command::ClearCookies { remember: false }] {
+        let out = h.cmd(1, c);
+        assert!(reloads(&out).is_empty() && probes(&out).is_empty(), "{out:?}");
+    }
+    // The answer is itself an error page by its text: a fresh recovery, as a failed POST.
+    h.send(soft_error_text(1, URL));
+    assert_eq!(h.state(1), ViewState::FailedPost);
+    let out = h.cmd(1, Command::HardReload);
+    assert!(reloads(&out).is_empty(), "{out:?}");
+}
+
+#[test]
+fn hard_reload_while_a_resubmission_is_verified_does_not_resend_it() {
+    let mut h = H::new(Settings::default());
+    h.healthy_pages = false;
+    h.send(nav(1, URL, "POST", 502, vec![]));
+    assert_eq!(reloads(&h.cmd(1, Command::Resubmit)), vec![(1, false)]);
+    // The resubmission answered 200 (its text is being read): a hard reload would resend it.
+    let out = h.send(nav(1, URL, "POST", 200, vec![]));
+    assert!(has(&out, |a| matches!(a, Action::InspectTab { tab_id: 1, .. })), "{out:?}");
+    let out = h.cmd(1, Command::HardReload);
+    assert!(reloads(&out).is_empty(), "{out:?}");
+    // Its text is an error page still: a failed POST again, waiting for the user.
+    h.send(soft_error_text(1, URL));
+    assert_eq!(h.state(1), ViewState::FailedPost);
+}
+
+#[test]
+fn clearing_cookies_while_a_resubmission_is_out_never_reloads_and_leaves_no_stale_deadline() {
+    // Found by engine_props: with the resubmission in flight, "Clear cookies" used to start a
+    // clearing whose reload (of a POST) was refused, leaving its deadline in the past.
+    let mut h = H::new(Settings { cookie_clearing: CookieClearing::Ask, ..Settings::default() });
+    h.send(Event::NavigationFailed { tab_id: 1, url: URL.into(), method: "POST".into(), error: "net::ERR_CONNECTION_REFUSED".into() });
+    assert_eq!(h.state(1), ViewState::FailedPost);
+    assert_eq!(reloads(&h.cmd(1, Command::Resubmit)), vec![(1, false)]);
+    let out = h.cmd(1, Command::ClearCookies { remember: false });
+    assert!(has(&out, |a| matches!(a, Action::ClearCookies { tab_id: 1, .. })), "{out:?}");
+    for _ in 0..4 {
+        let Some(w) = h.wake else { break };
+        h.now = h.now.max(w);
+        let out = h.send(Event::WokeUp);
+        assert!(reloads(&out).is_empty(), "{out:?}");
+        assert!(h.wake.map_or(true, |w| w > h.now), "a deadline in the past: {:?}", h.wake);
+    }
+    assert_eq!(h.state(1), ViewState::FailedPost);
+}
+
+#[test]
 fn retry_after_on_navigation_is_respected() {
     let mut h = H::new(Settings::default());
     let ra = vec![("Retry-After".to_string(), "120".to_string())];

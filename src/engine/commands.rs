@@ -45,7 +45,7 @@ impl Engine {
                 }
             }
             Command::HardReload => {
-                if self.tabs.get(&tab_id).is_some_and(|t| t.phase != Phase::FailedPost) {
+                if self.tabs.get(&tab_id).is_some_and(|t| t.may_reload()) {
                     if let Some(t) = self.tabs.get_mut(&tab_id) {
                         t.step = t.step.max(Step::HardReload);
                         t.forget_advice();

@@ -33,7 +33,10 @@ impl Engine {
         let retry_after_wait = self.tabs.get(&tab_id).and_then(|t| self.origins.get(&t.origin)).is_some_and(|o| o.retry_after_wait);
         let timeout = self.settings.probe_timeout_ms;
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
-        if t.phase == Phase::FailedPost && fix != Fix::Resubmit {
+        if fix != Fix::Resubmit && !t.may_reload() {
+            // Nothing to do but wait for the user's `Resubmit` (and no deadline left behind).
+            t.phase = Phase::FailedPost;
+            t.pending_fix = None;
             return;
         }
         t.phase = Phase::Reloading { deadline_ms: now + timeout.max(60_000.0) };
@@ -54,7 +57,8 @@ impl Engine {
             return;
         }
         let Some(t) = self.tabs.get_mut(&tab_id) else { return };
-        if t.phase != Phase::FailedPost {
+        // A tab we may not reload keeps its phase: the clearing is not followed by a reload.
+        if t.may_reload() {
             t.phase = Phase::ClearingCookies { deadline_ms: now + self.settings.probe_timeout_ms, retried };
         }
         t.tried(Fix::CookiesCleared);

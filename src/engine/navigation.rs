@@ -118,9 +118,13 @@ impl Engine {
                 // a load by the user: its 200 says nothing about the page's text, and the next
                 // probe (which reads the body) tells whether the site is well.
                 let own_load = t.by_text && t.phase == Phase::Waiting;
+                // The user's own submission to this page (a POST, not our `Resubmit`), answered:
+                // the tab shows their answer now, and reloading it would send it again.
+                let users_submission = !recovery::is_resendable(method) && t.pending_fix != Some(Fix::Resubmit);
                 match outcome {
                     Ok(f) => self.failed_again(tab_id, method, f, now),
                     Err(status) if status >= 400 => self.stop(tab_id, out),
+                    Err(_) if users_submission => self.stop(tab_id, out),
                     Err(status) if own_load => t.saw_status(status),
                     Err(_) if verify => {
                         if let Some(t) = self.tabs.get_mut(&tab_id) {

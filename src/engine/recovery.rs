@@ -220,6 +220,13 @@ impl TabRecovery {
         self.tried.retain(|t| *t != what);
     }
 
+    /// Whether reloading the tab is ours to do: not when what it shows is the answer to a
+    /// non-idempotent request (a failed POST, or a resubmission the user asked for), which a
+    /// reload would send again. Only the user's `Resubmit` does that.
+    pub fn may_reload(&self) -> bool {
+        self.phase != Phase::FailedPost && is_resendable(&self.method)
+    }
+
     /// Whether the tab still depends on its origin's probes.
     pub fn needs_origin(&self) -> bool {
         matches!(self.phase, Phase::Waiting | Phase::Reloading { .. } | Phase::Verifying { .. } | Phase::ClearingCookies { .. } | Phase::Watching { .. })
