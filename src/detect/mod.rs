@@ -159,7 +159,16 @@ pub fn classify_explained_with(input: &PageInput<'_>, model: Option<&model::Mode
                 };
                 (class, p.code)
             }
-            None => (Class::Normal, None),
+            // Too little for an error page, but its first word is a refusal by a security
+            // layer (a content filter's "This web page was blocked", served with 200) and
+            // nothing on it reads as a document (MDN's "403 Forbidden" reference does): a
+            // block. Nothing retries a block, so this only names it.
+            None => match &analysis.refusal {
+                Some((kind, _)) if analysis.signals.iter().all(|s| s.weight >= 0) => {
+                    (if *kind == Kind::Challenge { Class::Challenge } else { Class::ClientError }, None)
+                }
+                _ => (Class::Normal, None),
+            },
         },
     };
     if let Some(p) = page {
@@ -409,6 +418,17 @@ mod tests {
         assert!(v.reasons.contains(&"header cf-mitigated: challenge".to_string()));
         let v = classify_html(Some(503), &[], "<title>Just a moment...</title><p>x</p>", 0.0);
         assert_eq!(v.class, Class::Challenge);
+    }
+
+    #[test]
+    fn a_block_page_sent_with_200_is_named_a_block_but_a_reference_page_is_not() {
+        let filter = "<title>Untangle | Web Filter Warning</title><h1>Web Filter</h1><p>This web page was blocked because it is considered inappropriate.</p><p>Host: www.example.com</p><p>Please contact your network administrator.</p>";
+        assert_eq!(classify_html(Some(200), &[], filter, 0.0).class, Class::ClientError);
+        let distil = "<title>Pardon Our Interruption</title><h1>Pardon Our Interruption...</h1><p>As you were browsing something about your browser made us think you were a bot.</p>";
+        assert_eq!(classify_html(Some(200), &[], distil, 0.0).class, Class::Challenge);
+        // MDN's reference page for 403 (a corpus case): headed "403 Forbidden", and a document.
+        let reference = include_str!("../../tests/corpus/cases/419-mdn-403-reference-bare.html");
+        assert_eq!(classify_html(Some(200), &[], reference, 0.0).class, Class::Normal);
     }
 
     #[test]

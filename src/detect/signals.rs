@@ -159,13 +159,23 @@ pub fn normalize(s: &str) -> String {
     out
 }
 
-/// Lowercase for ASCII, Latin-1 (`À`..`Þ` but `×`) and basic Cyrillic (`Ѐ`..`Я`) letters; other
-/// characters unchanged.
+/// Lowercase for ASCII, Latin-1 (`À`..`Þ` but `×`), Latin Extended-A (Polish, Czech, Turkish,
+/// Hungarian: `Ł`, `Č`, `Ş`, `Ő`), Vietnamese (Latin Extended Additional: `Ỗ`), basic Greek and
+/// Cyrillic (`Ѐ`..`Я`, Ukrainian `Ґ`) capitals; other characters unchanged. Pages shout their
+/// error lines in capitals ("LỖI MÁY CHỦ", "BŁĄD SERWERA") in every script.
 fn fold_case(c: char) -> char {
     let u = c as u32;
     let lower = match u {
         0x41..=0x5a | 0xc0..=0xd6 | 0xd8..=0xde | 0x410..=0x42f => u + 0x20,
+        0x391..=0x3a1 | 0x3a3..=0x3a9 => u + 0x20,
         0x400..=0x40f => u + 0x50,
+        // Turkish dotted capital I: plain `i` (its full lowercase adds a combining dot).
+        0x130 => 0x69,
+        0x178 => 0xff,
+        // Capital and small letters alternate: capitals on even code points here...
+        0x100..=0x137 | 0x14a..=0x177 | 0x490..=0x4bf | 0x1e00..=0x1e95 | 0x1ea0..=0x1eff if u % 2 == 0 => u + 1,
+        // ...and on odd ones here.
+        0x139..=0x148 | 0x179..=0x17e if u % 2 == 1 => u + 1,
         _ => u,
     };
     char::from_u32(lower).unwrap_or(c)
@@ -211,6 +221,146 @@ const PHRASES: &[(&str, Kind)] = &[
     ("not extended", Kind::Server),
     ("network authentication required", Kind::Server),
     ("bandwidth limit exceeded", Kind::Server),
+    // The standard reason phrases of 500, 502, 503 and 504 ("Internal Server Error", "Server
+    // Error", "Service Unavailable", "Bad Gateway") as localised servers, frameworks and sites
+    // write them, by language: the same words, so the same standing as the English ones.
+    // German.
+    ("interner serverfehler", Kind::Server),
+    ("serverfehler", Kind::Server),
+    ("server-fehler", Kind::Server),
+    ("dienst nicht verfügbar", Kind::Server),
+    ("dienst vorübergehend nicht verfügbar", Kind::Server),
+    ("service nicht verfügbar", Kind::Server),
+    ("fehlerhaftes gateway", Kind::Server),
+    ("gateway-zeitüberschreitung", Kind::Server),
+    // French.
+    ("erreur interne du serveur", Kind::Server),
+    ("erreur interne", Kind::Server),
+    ("erreur serveur", Kind::Server),
+    ("erreur du serveur", Kind::Server),
+    ("service indisponible", Kind::Server),
+    ("service temporairement indisponible", Kind::Server),
+    ("passerelle incorrecte", Kind::Server),
+    ("mauvaise passerelle", Kind::Server),
+    // Spanish.
+    ("error interno del servidor", Kind::Server),
+    ("error del servidor", Kind::Server),
+    ("error de servidor", Kind::Server),
+    ("servicio no disponible", Kind::Server),
+    ("servicio temporalmente no disponible", Kind::Server),
+    ("puerta de enlace incorrecta", Kind::Server),
+    // Italian.
+    ("errore interno del server", Kind::Server),
+    ("errore del server", Kind::Server),
+    ("errore server", Kind::Server),
+    ("servizio non disponibile", Kind::Server),
+    ("servizio temporaneamente non disponibile", Kind::Server),
+    ("gateway non valido", Kind::Server),
+    // Portuguese.
+    ("erro interno do servidor", Kind::Server),
+    ("erro interno no servidor", Kind::Server),
+    ("erro do servidor", Kind::Server),
+    ("erro no servidor", Kind::Server),
+    ("serviço indisponível", Kind::Server),
+    ("serviço temporariamente indisponível", Kind::Server),
+    ("gateway inválido", Kind::Server),
+    // Dutch.
+    ("interne serverfout", Kind::Server),
+    ("serverfout", Kind::Server),
+    ("service niet beschikbaar", Kind::Server),
+    ("dienst niet beschikbaar", Kind::Server),
+    ("ongeldige gateway", Kind::Server),
+    // Polish.
+    ("wewnętrzny błąd serwera", Kind::Server),
+    ("błąd serwera", Kind::Server),
+    ("usługa niedostępna", Kind::Server),
+    ("usługa chwilowo niedostępna", Kind::Server),
+    ("serwis niedostępny", Kind::Server),
+    // Czech and Slovak.
+    ("interní chyba serveru", Kind::Server),
+    ("chyba serveru", Kind::Server),
+    ("služba není dostupná", Kind::Server),
+    ("služba nedostupná", Kind::Server),
+    ("vnútorná chyba servera", Kind::Server),
+    ("chyba servera", Kind::Server),
+    // Turkish.
+    ("sunucu hatası", Kind::Server),
+    ("server hatası", Kind::Server),
+    ("iç sunucu hatası", Kind::Server),
+    ("dahili sunucu hatası", Kind::Server),
+    ("hizmet kullanılamıyor", Kind::Server),
+    ("servis kullanılamıyor", Kind::Server),
+    // Russian and Ukrainian.
+    ("внутренняя ошибка сервера", Kind::Server),
+    ("ошибка сервера", Kind::Server),
+    ("сервис недоступен", Kind::Server),
+    ("сервис временно недоступен", Kind::Server),
+    ("служба недоступна", Kind::Server),
+    ("внутрішня помилка сервера", Kind::Server),
+    ("помилка сервера", Kind::Server),
+    ("сервіс недоступний", Kind::Server),
+    ("сервіс тимчасово недоступний", Kind::Server),
+    // Japanese.
+    ("内部サーバーエラー", Kind::Server),
+    ("サーバーエラー", Kind::Server),
+    ("サーバエラー", Kind::Server),
+    ("サービス利用不可", Kind::Server),
+    // Korean.
+    ("내부 서버 오류", Kind::Server),
+    ("서버 오류", Kind::Server),
+    // Chinese.
+    ("服务器内部错误", Kind::Server),
+    ("内部服务器错误", Kind::Server),
+    ("伺服器內部錯誤", Kind::Server),
+    ("服务器错误", Kind::Server),
+    ("伺服器錯誤", Kind::Server),
+    ("服務器錯誤", Kind::Server),
+    ("服务不可用", Kind::Server),
+    ("服務無法使用", Kind::Server),
+    ("网关错误", Kind::Server),
+    ("网关超时", Kind::Server),
+    // Vietnamese.
+    ("lỗi máy chủ", Kind::Server),
+    ("lỗi máy chủ nội bộ", Kind::Server),
+    ("dịch vụ không khả dụng", Kind::Server),
+    // Indonesian and Malay.
+    ("kesalahan server internal", Kind::Server),
+    ("kesalahan server", Kind::Server),
+    ("layanan tidak tersedia", Kind::Server),
+    ("ralat pelayan", Kind::Server),
+    // Swedish, Norwegian and Danish.
+    ("internt serverfel", Kind::Server),
+    ("serverfel", Kind::Server),
+    ("intern serverfeil", Kind::Server),
+    ("serverfeil", Kind::Server),
+    ("intern serverfejl", Kind::Server),
+    ("serverfejl", Kind::Server),
+    // Finnish.
+    ("sisäinen palvelinvirhe", Kind::Server),
+    ("palvelinvirhe", Kind::Server),
+    // Hungarian.
+    ("belső szerverhiba", Kind::Server),
+    ("szerverhiba", Kind::Server),
+    // Romanian.
+    ("eroare internă de server", Kind::Server),
+    ("eroare de server", Kind::Server),
+    ("serviciu indisponibil", Kind::Server),
+    // Greek.
+    ("εσωτερικό σφάλμα διακομιστή", Kind::Server),
+    ("σφάλμα διακομιστή", Kind::Server),
+    // Arabic and Persian.
+    ("خطأ في الخادم", Kind::Server),
+    ("خطأ داخلي في الخادم", Kind::Server),
+    ("الخدمة غير متوفرة", Kind::Server),
+    ("الخدمة غير متاحة", Kind::Server),
+    ("خطای سرور", Kind::Server),
+    ("خطای داخلی سرور", Kind::Server),
+    // Hebrew.
+    ("שגיאת שרת", Kind::Server),
+    ("שגיאת שרת פנימית", Kind::Server),
+    // Thai.
+    ("เซิร์ฟเวอร์ขัดข้อง", Kind::Server),
+    ("ข้อผิดพลาดของเซิร์ฟเวอร์", Kind::Server),
     ("too many requests", Kind::RateLimited),
     ("you are being rate limited", Kind::RateLimited),
     ("rate limit exceeded", Kind::RateLimited),
@@ -239,6 +389,9 @@ const PHRASES: &[(&str, Kind)] = &[
     ("one more step", Kind::Challenge),
     // Cloudflare localises its "Just a moment..." title to the browser's language.
     ("один момент...", Kind::Challenge),
+    // Distil Networks' (later Imperva's) bot-block page.
+    ("pardon our interruption", Kind::Challenge),
+    ("pardon our interruption...", Kind::Challenge),
 ];
 
 /// Generic phrases: evidence, but weak on their own.
@@ -273,9 +426,14 @@ const SIGNATURE_PHRASES: &[(&str, Kind)] = &[
     ("the application is currently not serving requests at this endpoint", Kind::Server),
     ("sorry, you have been blocked", Kind::Client),
     ("you are unable to access", Kind::Client),
+    // Content filters' block pages (Untangle's "This web page was blocked because…", FortiGuard's
+    // "Web Page Blocked!").
+    ("web page was blocked", Kind::Client),
+    ("web page blocked", Kind::Client),
     ("checking your browser", Kind::Challenge),
     ("verify you are human", Kind::Challenge),
     ("verify you are a human", Kind::Challenge),
+    ("made us think you were a bot", Kind::Challenge),
 ];
 
 /// Sentences that say the request itself was refused or pointed nowhere: a 4xx page read
@@ -297,6 +455,7 @@ const CLIENT_SENTENCES: &[&str] = &[
     "have been blocked",
     "has been denied",
     "has been blocked",
+    "was blocked",
     "csrf verification failed",
     // A firewall's refusal ("The requested URL was rejected. Please consult with your
     // administrator.").
@@ -381,7 +540,7 @@ fn kind_of_code(code: u16) -> Option<Kind> {
 }
 
 fn strip_end_punct(s: &str) -> &str {
-    s.trim_end_matches(['.', '!', ' ', ':', ')', '(', '1']).trim_start_matches([' ', ':', '-', '.', '(', ')', ','])
+    s.trim_end_matches(['.', '!', ' ', ':', ')', '(', '1']).trim_start_matches([' ', ':', '-', '.', '(', ')', ',', '!'])
 }
 
 fn phrase_kind(s: &str) -> Option<(Kind, Strength)> {
@@ -1842,7 +2001,8 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>, model: Option<&
     // headers in a specification's words (RFC text, reference pages); an error page speaks to
     // its visitor.
     let spec = count_distinct(text, SPEC_CUES);
-    if spec.len() >= 2 {
+    let speaks_spec = spec.len() >= 2;
+    if speaks_spec {
         add(-5, format!("the language of a specification: {}", spec.join(", ")));
     }
     if bylines.len() >= 2 {
@@ -1887,9 +2047,16 @@ fn weigh(title: &str, text: &str, structure: Option<&Structure>, model: Option<&
     // above) whose own first lines carry a server error or failure words, with no word of a
     // refused or missing request at the top (the model tells error pages from others, not a
     // server's error from a client's).
-    let lead_anchor = l_hit.as_ref().is_some_and(|h| h.kind == Kind::Server) || lead.iter().any(|l| failure_words_lead(l)) || bare || json.is_some() || php;
+    // A short page titled by a server error's reason phrase ("Internal Server Error", "500 -
+    // Serverfout", "Site Maintenance") is anchored by its title alone: the model reads the
+    // first lines, in whatever language they go on.
+    let titled = t_hit.as_ref().is_some_and(|h| h.kind == Kind::Server && h.strength == Strength::Shaped) && len <= SHORT_CHARS;
+    let lead_anchor =
+        l_hit.as_ref().is_some_and(|h| h.kind == Kind::Server) || lead.iter().any(|l| failure_words_lead(l)) || bare || json.is_some() || php || titled;
     let client_words = has_any(title, CLIENT_WORDS) || lead.iter().any(|l| has_any(l, CLIENT_WORDS));
-    if let Some(m) = model.filter(|_| anchored && plain && lead_anchor && !client_words) {
+    // Nor where the page explains a status in a specification's words: a reference page
+    // headed by the status line reads, word for word, like the error page it describes.
+    if let Some(m) = model.filter(|_| anchored && plain && lead_anchor && !client_words && !speaks_spec) {
         let p = m.probability(&model::input(title, text, structure.map_or(0, |s| s.lead_nav_lines as usize)));
         let w = if p >= MODEL_STRONG {
             4
@@ -2621,6 +2788,10 @@ mod tests {
     #[test]
     fn case_folding_beyond_ascii() {
         assert_eq!(normalize("ОДИН Момент… ÉRREUR"), "один момент... érreur");
+        assert_eq!(
+            normalize("LỖI MÁY CHỦ · BŁĄD SERWERA · SUNUCU HATASI İÇ · ŽÁDOST · ΣΦΑΛΜΑ · ҐРАТКА"),
+            "lỗi máy chủ · błąd serwera · sunucu hatasi iç · žádost · σφαλμα · ґратка"
+        );
         // Other scripts and signs pass unchanged.
         assert_eq!(normalize("×÷ 错误 ẞ"), "×÷ 错误 ẞ");
         // Cloudflare's challenge title in Russian, however it is cased.

@@ -37,7 +37,6 @@ const CASES = readFileSync(join(CORPUS, 'labels.jsonl'), 'utf8').split('\n').fil
 const FLOORS = {
   heldout: { precision: 0.94, recall: 0.94 },
   'fresh2-2026-11-30': { precision: 0.97, recall: 0.91 },
-  'fresh8-2026-12-01': { precision: 0.97, recall: 0.76 },
   'fresh9-2026-12-01': { precision: 0.96, recall: 0.90 },
   'fresh10-2026-12-01': { precision: 0.94, recall: 0.75 },
   'fresh11-2026-12-01': { precision: 0.91, recall: 0.84 },
