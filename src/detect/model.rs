@@ -205,6 +205,8 @@ pub struct CorpusDoc {
     pub input: String,
     pub server_error: bool,
     pub batch: Option<String>,
+    /// The case's source (`origin`): cross-validation folds keep a source on one side.
+    pub origin: String,
     /// The case's label (`server_error`, `normal`, ...).
     pub label: String,
     /// What the browser sends: the first `MAX_PAGE_HTML` bytes.
@@ -236,6 +238,7 @@ pub fn tuning_docs(dir: &std::path::Path) -> Result<Vec<CorpusDoc>, String> {
             input: super::model_input_of_html(html),
             server_error: case["label"] == "server_error",
             batch: case["batch"].as_str().map(str::to_string),
+            origin: case["origin"].as_str().unwrap_or(file).to_string(),
             label: case["label"].as_str().unwrap_or_default().to_string(),
             html: html.to_string(),
         });

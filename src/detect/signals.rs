@@ -700,7 +700,7 @@ pub fn line_hit(line: &str) -> Option<LineHit> {
         let code = leading_code(line).map(|(c, _)| c).filter(|c| kind_of_code(*c) == Some(Kind::Client));
         return hit(Kind::Client, code, Strength::Shaped);
     }
-    if server_sentence(line) || site_temporarily_unavailable(line) || crash_line(line) || exception_at_path(line) {
+    if server_sentence(line) || site_temporarily_unavailable(line) || back_soon_line(line) || crash_line(line) || exception_at_path(line) {
         return hit(Kind::Server, None, Strength::Shaped);
     }
     // Generic apology: only as a sentence of its own ("Something went wrong. Try reloading."),
@@ -877,6 +877,61 @@ fn server_sentence(line: &str) -> bool {
 /// Dutch, Polish and Russian sites say it ("Сайт временно не доступен.", "Strona jest chwilowo
 /// niedostępna", "Die Webseite ist vorübergehend nicht erreichbar"). All three in a short line
 /// (at most 12 words) or its first sentence, not a question or a headline over a subtitle.
+/// A maintenance page's heading that promises the site back soon ("We'll be right back",
+/// "¡Regresamos pronto!", "Estamos de volta em breve", "Wir sind gleich zurück"), in a short
+/// line (at most 10 words) that asks nothing and is not a document's headline.
+fn back_soon_line(line: &str) -> bool {
+    const BACK_SOON: &[&str] = &[
+        "be right back",
+        "we'll be back",
+        "we will be back",
+        "we'll back soon",
+        "regresamos pronto",
+        "volvemos pronto",
+        "volveremos pronto",
+        "volvemos enseguida",
+        "regresaremos pronto",
+        "estamos de volta em breve",
+        "voltamos em breve",
+        "voltaremos em breve",
+        "torniamo presto",
+        "torneremo presto",
+        "torniamo subito",
+        "torna tra poco",
+        "nous revenons bientôt",
+        "nous reviendrons bientôt",
+        "bientôt de retour",
+        "de retour très bientôt",
+        "wir sind bald zurück",
+        "wir sind gleich zurück",
+        "wir sind gleich wieder da",
+        "wir sind bald wieder da",
+        "we zijn zo terug",
+        "we zijn snel terug",
+        "zaraz wracamy",
+        "wkrótce wracamy",
+        "wrócimy wkrótce",
+        "brzy se vrátíme",
+        "hned jsme zpět",
+        "скоро вернемся",
+        "скоро вернёмся",
+        "скоро повернемося",
+        "yakında döneceğiz",
+        "birazdan döneceğiz",
+        "すぐに戻ります",
+        "马上回来",
+        "곧 돌아오겠습니다",
+        "sẽ sớm trở lại",
+        "segera kembali",
+        "จะกลับมาในไม่ช้า",
+        "سنعود قريبا",
+        "snart tillbaka",
+        "snart tilbake",
+        "snart tilbage",
+    ];
+    words_of(line) <= 10 && !line.contains('?') && !has_cue(line, DOCUMENT_CUES) && BACK_SOON.iter().any(|p| line.contains(p))
+}
+
 fn site_temporarily_unavailable(line: &str) -> bool {
     const SITE: &[&str] = &[
         "сайт",
@@ -1345,6 +1400,20 @@ const ERROR_VOCAB: &[&str] = &[
     "техническом обслуживании",
     "техническое обслуживание",
     "メンテナンスのお知らせ",
+    // Offline or stopped for maintenance, in English, Italian, Czech and Arabic.
+    "offline for maintenance",
+    "offline for routine maintenance",
+    "currently offline",
+    "temporarily offline",
+    "manutenzione pianificata",
+    "manutenzione programmata",
+    "in corso la manutenzione",
+    "kvůli údržbě",
+    "لأغراض الصيانة",
+    "متوقفة حاليا",
+    "متوقفة حاليًا",
+    "متوقف حاليا",
+    "متوقف حاليًا",
     "一時停止",
     "تحت الصيانة",
     "خطأ",
@@ -1537,7 +1606,25 @@ fn maintenance_line(line: &str) -> bool {
 }
 
 /// Words for maintenance, in the languages of [`ERROR_VOCAB`].
-const MAINTENANCE_WORDS: &[&str] = &["maintenance", "wartung", "mantenimiento", "manutenzione", "manutenção", "onderhoud"];
+const MAINTENANCE_WORDS: &[&str] = &[
+    "maintenance",
+    "wartung",
+    "mantenimiento",
+    "manutenzione",
+    "manutenção",
+    "onderhoud",
+    "údržba",
+    "konserwacja",
+    "karbantartás",
+    "underhåll",
+    "vedlikehold",
+    "техобслуживание",
+    "メンテナンス",
+    "維護中",
+    "维护中",
+    "pemeliharaan",
+    "صيانة",
+];
 
 /// A title that is one name and "error" ("Wikimedia Error", "DroidWiki Error").
 fn site_error_title(title: &str) -> bool {
@@ -2783,6 +2870,29 @@ mod tests {
         );
         let st = Structure { navs: 2, links: 14, headings: 5, articles: 1, paragraphs: 6, lead_nav_lines: 3, ..Default::default() };
         assert_eq!(analyze("502 Bad Gateway - HTTP | MDN", &doc, Some(&st)).verdict, None);
+    }
+
+    #[test]
+    fn a_maintenance_page_promising_the_site_back_soon() {
+        for (title, text) in [
+            ("We'll be right back", "We'll be right back.\nWe're busy updating our site to give you the best experience, and will be back soon."),
+            ("Mantenimiento", "¡Regresamos pronto!\nEl sitio web se encuentra en mantenimiento. Disculpe los inconvenientes."),
+            ("Site em Manutenção", "Estamos de Volta em Breve!\nNosso site está passando por uma pequena manutenção para melhorias."),
+            (
+                "Manutenzione pianificata",
+                "Nel sito web è in corso la manutenzione pianificata.\nCi scusiamo per l'inconveniente. Torna tra poco e saremo pronti!",
+            ),
+            ("الخدمة متوقفة حاليًا", "نأسف لأزعاجكم، الموقع حاليًا متوقف لأغراض الصيانة\nسيتم استئناف الخدمة قريبًا"),
+        ] {
+            assert_eq!(kind(title, text), Some(Kind::Server), "{title}");
+        }
+        // Headlines and questions that say it are not the page's own word.
+        for (title, text) in [
+            ("Will the site be right back?", "Will the site be right back? Our guide to planned outages, with a checklist for your team and a template for the status page you show while you work on the servers."),
+            ("Podcast: we'll be right back after these messages", "In this episode we talk about ad breaks in radio, why hosts say it, and how the phrase became a meme among streamers and their audiences."),
+        ] {
+            assert_eq!(kind(title, text), None, "{title}");
+        }
     }
 
     #[test]
