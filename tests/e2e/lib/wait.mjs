@@ -9,7 +9,9 @@ export async function waitFor(predicate, { timeout = 15_000, interval = 200, mes
   let last;
   for (;;) {
     try {
-      last = await predicate();
+      // A predicate that never settles (a page stuck behind a browser dialog, a background that
+      // stopped answering) must not hold the wait past its deadline: each call is bounded too.
+      last = await bounded(predicate(), Math.max(0, deadline - Date.now()) + PREDICATE_GRACE_MS, message);
       if (last) return last;
     } catch (e) {
       last = e;
@@ -22,3 +24,15 @@ export async function waitFor(predicate, { timeout = 15_000, interval = 200, mes
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** How long a single call of a predicate may run past the wait's deadline. */
+const PREDICATE_GRACE_MS = 5_000;
+
+/** `promise`, or a rejection once `ms` have passed without it settling. */
+export function bounded(promise, ms, what = 'a step') {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([Promise.resolve(promise), expired]).finally(() => clearTimeout(timer));
+}
