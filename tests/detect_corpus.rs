@@ -156,9 +156,11 @@ const BATCHES: [(&str, Role); 14] = [
     // 1.000 / 0.778. Together: with status 1.000 / 0.903 (28 of 31; the misses are pages with
     // no status known or served with 200), text only 0.955 / 0.677 (21 of 31); no ordinary
     // page alarmed. The detector before the round (`80007d6`) gave exactly the same. Floors at
-    // the figures (the goal is not met).
+    // the figures (the goal is not met). After round tune10 (back-soon headings; chosen on
+    // `tune` by cross-validation): `fresh13` text only 1.000 / 0.688 (11 of 16), the other two
+    // unchanged; floors there.
     ("fresh12-2026-12-01", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.80, 0.66) }),
-    ("fresh13-2026-12-01", Role::HeldOut { with_status: (0.99, 0.81), text_only: (0.99, 0.62) }),
+    ("fresh13-2026-12-01", Role::HeldOut { with_status: (0.99, 0.81), text_only: (0.99, 0.68) }),
     ("fresh14-2026-12-01", Role::HeldOut { with_status: (0.99, 0.99), text_only: (0.99, 0.77) }),
 ];
 
