@@ -1605,7 +1605,10 @@ fn maintenance_line(line: &str) -> bool {
     matches!(words.as_slice(), [w] if has_any(w, MAINTENANCE_WORDS))
 }
 
-/// Words for maintenance, in the languages of [`ERROR_VOCAB`].
+/// Words for maintenance, in the languages of [`ERROR_VOCAB`] and more. Not Japanese
+/// "メンテナンス": Japanese writes no spaces, so a whole headline ("車のメンテナンス方法", how to
+/// maintain a car) would read as that one word; "メンテナンス中" (the site's state) is in
+/// [`ERROR_VOCAB`].
 const MAINTENANCE_WORDS: &[&str] = &[
     "maintenance",
     "wartung",
@@ -1619,7 +1622,6 @@ const MAINTENANCE_WORDS: &[&str] = &[
     "underhåll",
     "vedlikehold",
     "техобслуживание",
-    "メンテナンス",
     "維護中",
     "维护中",
     "pemeliharaan",
