@@ -36,10 +36,7 @@ fn main() -> Result<(), String> {
     if folds < 2 {
         return Err("--folds must be at least 2".into());
     }
-    let fold_of = |origin: &str| {
-        let h = origin.to_lowercase().bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-        h % folds
-    };
+    let fold_of = |origin: &str| origin.to_lowercase().bytes().fold(model::FNV_OFFSET, model::fnv1a_step) % folds;
     let docs = model::tuning_docs(&corpus)?;
     // [with the fold's model, rules alone]: found, missed, other false alarms, ordinary pages alarmed.
     let mut tally = [[0u32; 4]; 2];
@@ -49,13 +46,7 @@ fn main() -> Result<(), String> {
         for d in docs.iter().filter(|d| fold_of(&d.origin) == k) {
             let verdict = |model| classify_html_with(None, &[], &d.html, 0.0, model).0.class == Class::ServerError;
             for (j, v) in [verdict(Some(&m)), verdict(None)].into_iter().enumerate() {
-                let i = match (d.server_error, v) {
-                    (true, true) => 0,
-                    (true, false) => 1,
-                    (false, true) if d.label == "normal" => 3,
-                    (false, true) => 2,
-                    _ => continue,
-                };
+                let Some(i) = d.outcome(v) else { continue };
                 tally[j][i] += 1;
                 if list && j == 0 && i > 0 {
                     println!("{}\t{:.3}\t{}", ["", "missed", "alarm (4xx/429)", "ALARM (ordinary page)"][i], m.probability(&d.input), d.file);

@@ -43,14 +43,9 @@ fn main() -> Result<(), String> {
         let (with, rules) = (verdict(Some(&m)), verdict(None));
         println!("{:.3}\t{}\t{}\t{}\t{}", m.probability(&d.input), d.label, u8::from(with), u8::from(rules), d.file);
         for (t, v) in tally.iter_mut().zip([with, rules]) {
-            let i = match (d.server_error, v) {
-                (true, true) => 0,
-                (true, false) => 1,
-                (false, true) if d.label == "normal" => 3,
-                (false, true) => 2,
-                _ => continue,
-            };
-            t[i] += 1;
+            if let Some(i) = d.outcome(v) {
+                t[i] += 1;
+            }
         }
     }
     if !left_out.is_empty() {

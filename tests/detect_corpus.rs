@@ -231,12 +231,16 @@ impl Tally {
     }
 }
 
+/// Every case of the corpus in `dir`, from its `labels.jsonl`.
+fn read_cases(dir: &Path) -> Vec<Case> {
+    let labels = std::fs::read_to_string(dir.join("labels.jsonl")).unwrap_or_else(|e| panic!("corpus labels at {}: {e}", dir.display()));
+    labels.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("labels.jsonl line {l:.80}: {e}"))).collect()
+}
+
 #[test]
 fn corpus() {
     let dir = corpus_dir();
-    let labels = std::fs::read_to_string(dir.join("labels.jsonl")).unwrap_or_else(|e| panic!("corpus labels at {}: {e}", dir.display()));
-    let cases: Vec<Case> =
-        labels.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("labels.jsonl line {l:.80}: {e}"))).collect();
+    let cases = read_cases(&dir);
     // The seed's origins: cases numbered below 200 (tests/corpus/README.md). The number is every
     // digit before the first '-' ("cases/1001-x" is 1001, not 100).
     let number = |file: &str| file.strip_prefix("cases/").and_then(|f| f.split('-').next()).and_then(|n| n.parse::<u32>().ok());
@@ -482,8 +486,7 @@ const COPY_MIN_CHARS: usize = 100;
 #[test]
 fn held_out_pages_are_no_copies_of_other_parts() {
     let dir = corpus_dir();
-    let labels = std::fs::read_to_string(dir.join("labels.jsonl")).unwrap_or_else(|e| panic!("corpus labels at {}: {e}", dir.display()));
-    let cases: Vec<Case> = labels.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("labels.jsonl line")).collect();
+    let cases = read_cases(&dir);
     // Each case's words and its part (a held-out batch, `heldout`, or `tune`).
     let words: Vec<(String, String)> = cases
         .iter()

@@ -81,13 +81,17 @@ pub fn features(doc: &str) -> Vec<(u32, f32)> {
     out
 }
 
+/// FNV-1a (32-bit): its offset basis, and one step (`bytes.fold(FNV_OFFSET, fnv1a_step)`).
+pub const FNV_OFFSET: u32 = 0x811c_9dc5;
+
+pub fn fnv1a_step(h: u32, b: u8) -> u32 {
+    (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+}
+
 fn bucket(piece: &[char], buf: &mut [u8; 4]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
+    let mut h = FNV_OFFSET;
     for c in piece {
-        for b in c.encode_utf8(buf).bytes() {
-            h ^= u32::from(b);
-            h = h.wrapping_mul(0x0100_0193);
-        }
+        h = c.encode_utf8(buf).bytes().fold(h, fnv1a_step);
     }
     h % BUCKETS as u32
 }
@@ -211,6 +215,21 @@ pub struct CorpusDoc {
     pub label: String,
     /// What the browser sends: the first `MAX_PAGE_HTML` bytes.
     pub html: String,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl CorpusDoc {
+    /// How a verdict on this case counts, as an index into a tally: 0 found, 1 missed, 2 a
+    /// 4xx/429 page alarmed, 3 an ordinary page alarmed; `None` for a negative left alone.
+    pub fn outcome(&self, alarmed: bool) -> Option<usize> {
+        match (self.server_error, alarmed) {
+            (true, true) => Some(0),
+            (true, false) => Some(1),
+            (false, true) if self.label == "normal" => Some(3),
+            (false, true) => Some(2),
+            (false, false) => None,
+        }
+    }
 }
 
 /// The tuning part (`"split": "tune"`) of the corpus in `dir` (its `labels.jsonl` layout), each

@@ -872,11 +872,6 @@ fn server_sentence(line: &str) -> bool {
     })
 }
 
-/// The site, temporarily, unavailable, in other languages: [`server_sentence`]'s
-/// "Our website is temporarily unavailable" as German, Spanish, French, Italian, Portuguese,
-/// Dutch, Polish and Russian sites say it ("Сайт временно не доступен.", "Strona jest chwilowo
-/// niedostępna", "Die Webseite ist vorübergehend nicht erreichbar"). All three in a short line
-/// (at most 12 words) or its first sentence, not a question or a headline over a subtitle.
 /// A maintenance page's heading that promises the site back soon ("We'll be right back",
 /// "¡Regresamos pronto!", "Estamos de volta em breve", "Wir sind gleich zurück"), in a short
 /// line (at most 10 words) that asks nothing and is not a document's headline.
@@ -932,6 +927,11 @@ fn back_soon_line(line: &str) -> bool {
     words_of(line) <= 10 && !line.contains('?') && !has_cue(line, DOCUMENT_CUES) && BACK_SOON.iter().any(|p| line.contains(p))
 }
 
+/// The site, temporarily, unavailable, in other languages: [`server_sentence`]'s
+/// "Our website is temporarily unavailable" as German, Spanish, French, Italian, Portuguese,
+/// Dutch, Polish and Russian sites say it ("Сайт временно не доступен.", "Strona jest chwilowo
+/// niedostępna", "Die Webseite ist vorübergehend nicht erreichbar"). All three in a short line
+/// (at most 12 words) or its first sentence, not a question or a headline over a subtitle.
 fn site_temporarily_unavailable(line: &str) -> bool {
     const SITE: &[&str] = &[
         "сайт",
